@@ -1,0 +1,73 @@
+"""The root Typer app, global options, and the one place user-facing errors become exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from dlpath import __version__
+from dlpath.cli import common
+from dlpath.errors import DlpathError, ExitCode
+
+
+class _Group(TyperGroup):
+    """Turns every ``DlpathError`` raised by a command into ``error: ...`` on stderr and its exit code."""
+
+    def invoke(self, ctx):  # noqa: ANN001 - click's signature
+        try:
+            return super().invoke(ctx)
+        except DlpathError as err:
+            common.print_error(err.message)
+            raise typer.Exit(int(err.exit_code)) from None
+        except KeyboardInterrupt:
+            common.print_error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="dlpath",
+    help="A companion for the reading path '7 Steps to Understanding Deep Learning'.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dlpath {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    catalog: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--catalog",
+            help="Catalogue file to use instead of the bundled one (also: DLPATH_CATALOG).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Track your way through the seven steps: `dlpath next` says what to read now."""
+    common.reset(catalog)
+    if ctx.invoked_subcommand is None:
+        from dlpath.cli import progress
+
+        progress.dashboard()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="dlpath")

@@ -1,0 +1,79 @@
+"""State and helpers shared by the command modules: consoles, the chosen catalogue, safe text."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dlpath.catalog import Catalog
+
+
+@dataclass
+class _State:
+    catalog_option: Path | None = None
+    catalog: "Catalog | None" = None
+    consoles: dict[str, "Console"] = field(default_factory=dict)
+
+
+_state = _State()
+
+
+def reset(catalog_option: Path | None) -> None:
+    """Start a fresh invocation (the test runner calls the app many times in one process)."""
+    global _state
+    _state = _State(catalog_option=catalog_option)
+
+
+def catalog_option() -> Path | None:
+    """The ``--catalog`` given on the command line, if any."""
+    return _state.catalog_option
+
+
+def load_catalog() -> "Catalog":
+    """The catalogue chosen by ``--catalog`` / ``DLPATH_CATALOG`` / the bundled default, loaded once."""
+    if _state.catalog is None:
+        from dlpath.catalog import load_catalog as _load
+        from dlpath.paths import catalog_path
+
+        _state.catalog = _load(catalog_path(_state.catalog_option))
+    return _state.catalog
+
+
+def console(stderr: bool = False) -> "Console":
+    """A Rich console for this invocation; plain text when not a terminal or when NO_COLOR is set."""
+    key = "err" if stderr else "out"
+    if key not in _state.consoles:
+        from rich.console import Console
+
+        _state.consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return _state.consoles[key]
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: ``error: <message>``; the message is printed literally, never as markup."""
+    from rich.text import Text
+
+    text = Text("error: ", style="bold red")
+    text.append(clean(message))
+    console(stderr=True).print(text, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout, never coloured."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+_CONTROL = {c: None for c in range(0x20) if c not in (0x09, 0x0A)} | {0x7F: None} | {
+    c: None for c in range(0x80, 0xA0)
+}
+
+
+def clean(value: object) -> str:
+    """A catalogue string made safe for a terminal: control characters (ESC, BEL, ...) are dropped."""
+    return str(value).translate(_CONTROL)
