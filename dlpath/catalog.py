@@ -7,12 +7,12 @@ stays fast for ``dlpath next`` while still naming every problem by its path in t
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
 
 KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
@@ -149,6 +149,8 @@ class Catalog:
 
 
 def _unknown(what: str, name: str, candidates: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         close = [c for c in candidates if name and name in c][:3]
@@ -224,6 +226,8 @@ class _Checker:
                 self.add(where, f"missing required field '{key}'")
         for key in value:
             if key not in allowed:
+                import difflib
+
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
                 self.add(_join(where, str(key)), f"unknown field{extra}")
@@ -443,13 +447,97 @@ def validate(path: Path) -> list[Problem]:
     return check_document(doc, Path(path))[1]
 
 
-def load_catalog(path: Path) -> Catalog:
-    """The catalogue at ``path``; CatalogError naming the first problem (and how many more) if invalid."""
+def load_catalog(path: Path, *, cache_dir: Path | None = None) -> Catalog:
+    """The catalogue at ``path``; CatalogError naming the first problem (and how many more) if invalid.
+
+    With ``cache_dir``, a catalogue that passed validation is kept there in marshal form, keyed by
+    the file's path, size and modification time, so the next load skips YAML and the checks.
+    """
     path = Path(path)
+    cached = _read_cache(path, cache_dir) if cache_dir is not None else None
+    if cached is not None:
+        return cached
     doc = read_document(path)
     catalog, problems = check_document(doc, path)
     if problems:
         more = f" (and {len(problems) - 1} more problems; run 'dlpath validate {path}')" if len(problems) > 1 else ""
         raise CatalogError(f"catalogue {path}: {problems[0]}{more}")
     assert catalog is not None
+    if cache_dir is not None:
+        _write_cache(path, cache_dir, doc)
     return catalog
+
+
+# --------------------------------------------------------------------------- the parsed-catalogue cache
+
+_CACHE_FORMAT = 1  # bump when the document format or its rules change
+
+
+def _cache_file(path: Path, cache_dir: Path) -> tuple[Path, tuple[int, int, int]] | None:
+    import hashlib
+
+    try:
+        resolved = path.resolve()
+        st = resolved.stat()
+    except OSError:
+        return None
+    name = hashlib.sha1(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return cache_dir / f"catalog-{name}.marshal", (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
+    import marshal
+
+    located = _cache_file(path, cache_dir)
+    if located is None:
+        return None
+    file, stamp = located
+    try:
+        fmt, saved_stamp, doc = marshal.loads(file.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # no cache yet, or a damaged one: parse the YAML instead
+    if fmt != (_CACHE_FORMAT, __version__) or tuple(saved_stamp) != stamp:
+        return None
+    try:
+        return _build(doc, path)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
+    import marshal
+    import os
+    import tempfile
+
+    located = _cache_file(path, cache_dir)
+    if located is None:
+        return
+    file, stamp = located
+    try:
+        data = marshal.dumps(((_CACHE_FORMAT, __version__), stamp, doc))
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".catalog-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, file)
+    except (OSError, ValueError):
+        pass  # the cache is only a speed-up; an unwritable cache folder must not stop the command
+
+
+def _build(doc: dict, path: Path | None) -> Catalog:
+    """A Catalog from a document already known to be valid (no checks: the cache's fast path)."""
+    steps = []
+    for number, step in enumerate(doc["steps"], start=1):
+        resources = tuple(
+            Resource(
+                id=r["id"], title=r["title"], authors=tuple(r["authors"]), url=r["url"], kind=r["kind"],
+                minutes=r["minutes"], provenance=r["provenance"], step_number=number, position=position,
+                note=r.get("note"), optional=r.get("optional", False), archive_url=r.get("archive_url"),
+            )
+            for position, r in enumerate(step["resources"], start=1)
+        )
+        steps.append(Step(step["id"], number, step["title"], step["summary"], resources))
+    source = doc["source"]
+    by_id = {r.id: r for s in steps for r in s.resources}
+    return Catalog(doc["version"], doc["title"], Source(source["title"], source["author"], source["url"]),
+                   tuple(steps), path, by_id)

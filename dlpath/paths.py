@@ -24,6 +24,16 @@ def data_dir() -> Path:
     return Path(user_data_dir("dlpath", appauthor=False))
 
 
+def cache_dir() -> Path:
+    """Disposable speed-ups (the parsed catalogue): ``$DLPATH_HOME/cache`` or the platform's cache dir."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser() / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dlpath", appauthor=False))
+
+
 def bundled_data_file(name: str) -> Path:
     """A file of the shipped course data: inside the installed package, or ``data/`` of a source checkout."""
     packaged = _PACKAGE_DIR / "data" / name

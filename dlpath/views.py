@@ -85,7 +85,11 @@ def resource_details(catalog: Catalog, resource: Resource, *, archived_because: 
             grid.add_row("Archived", plain(resource.archive_url, "dim"))
     if resource.note:
         grid.add_row("Note", plain(resource.note))
-    provenance = "from the article" if resource.provenance == "article" else "reconstructed (page 2 of the article is lost)"
+    provenance = (
+        "from the article"
+        if resource.provenance == "article"
+        else "reconstructed (page 2 of the article is lost)"
+    )
     grid.add_row("Source", Text(provenance, style="dim"))
     return grid
 

@@ -29,7 +29,8 @@ def test_loads_minimal_catalogue_into_frozen_dataclasses():
     assert [r.label for r in catalog.resources] == ["1.1", "1.2", "2.1"]
     notes = catalog.resource("intro-notes")
     assert notes.optional is True and notes.authors == ("Someone", "Someone Else")
-    assert catalog.resource("intro-video").note == "Watch it twice." and catalog.resource("intro-video").optional is False
+    video = catalog.resource("intro-video")
+    assert video.note == "Watch it twice." and video.optional is False
     assert catalog.resource("deep-dive").archive_url.startswith("https://web.archive.org/")
     assert catalog.steps[0].minutes == 30
     with pytest.raises(AttributeError):
@@ -87,9 +88,8 @@ def test_duplicate_ids_name_both_places():
     doc["steps"][1]["resources"].append(dup)
     doc["steps"][1]["id"] = "first-step"
     problems = _problems(doc)
-    assert "steps[1].resources[1].id: duplicate resource id 'intro-video' (also at steps[0].resources[0].id)" in " ".join(
-        problems
-    )
+    expected = "steps[1].resources[1].id: duplicate resource id 'intro-video' (also at steps[0].resources[0].id)"
+    assert expected in " ".join(problems)
     assert any("steps[1].id: duplicate step id 'first-step' (also at steps[0].id)" in p for p in problems)
 
 
@@ -177,3 +177,43 @@ class TestNames:
             self.catalog.find_resource("1.7")
         with pytest.raises(NotFoundError, match="steps are numbered 1 to 2"):
             self.catalog.find_step("0")
+
+
+class TestCache:
+    def test_cached_load_equals_checked_load_and_skips_yaml(self, tmp_path):
+        real = Path(__file__).resolve().parent.parent / "data" / "steps.yaml"
+        path = tmp_path / "steps.yaml"
+        path.write_bytes(real.read_bytes())
+        cache = tmp_path / "cache"
+        first = load_catalog(path, cache_dir=cache)
+        assert len(list(cache.glob("catalog-*.marshal"))) == 1
+        # Corrupt the YAML without changing size or mtime: a cache hit must not read it again.
+        stat = path.stat()
+        path.write_bytes(b"#" * stat.st_size)
+        import os
+
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        second = load_catalog(path, cache_dir=cache)
+        assert second == first and second.resources == first.resources
+        assert second.find_resource("3.2").id == first.find_resource("3.2").id
+
+    def test_edited_file_is_read_again(self, tmp_path):
+        path = tmp_path / "steps.yaml"
+        path.write_text(VALID.read_text())
+        cache = tmp_path / "cache"
+        assert load_catalog(path, cache_dir=cache).title == "A Tiny Path"
+        path.write_text(VALID.read_text().replace("title: A Tiny Path", "title: A Renamed Path"))
+        assert load_catalog(path, cache_dir=cache).title == "A Renamed Path"
+        path.write_text(VALID.read_text().replace("kind: video", "kind: podcast"))
+        with pytest.raises(CatalogError, match="kind"):
+            load_catalog(path, cache_dir=cache)
+
+    def test_damaged_or_unwritable_cache_is_ignored(self, tmp_path):
+        cache = tmp_path / "cache"
+        load_catalog(VALID, cache_dir=cache)
+        for file in cache.glob("catalog-*.marshal"):
+            file.write_bytes(b"\x00garbage")
+        assert load_catalog(VALID, cache_dir=cache).title == "A Tiny Path"
+        blocked = tmp_path / "a-file"
+        blocked.write_text("not a folder")
+        assert load_catalog(VALID, cache_dir=blocked / "cache").title == "A Tiny Path"

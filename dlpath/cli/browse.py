@@ -21,14 +21,17 @@ def steps(as_json: JsonOption = False) -> None:
 
     catalog = common.load_catalog()
     if as_json:
-        common.print_json({"title": catalog.title, "steps": [views.step_json(s, with_resources=False) for s in catalog.steps]})
+        steps_data = [views.step_json(s, with_resources=False) for s in catalog.steps]
+        common.print_json({"title": catalog.title, "steps": steps_data})
         return
     common.console().print(views.steps_table(catalog))
 
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).")],
+    name: Annotated[
+        str, typer.Argument(help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Show a step and its resources, or everything about one resource."""
@@ -53,7 +56,9 @@ def show(
 def validate(
     path: Annotated[
         Optional[Path],
-        typer.Argument(help="Catalogue to check (default: --catalog, DLPATH_CATALOG, or the bundled one).", show_default=False),
+        typer.Argument(
+            help="Catalogue to check (default: --catalog, DLPATH_CATALOG, or the bundled one).", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Check a catalogue against the format and report every problem (exit 1 if there are any)."""

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 @dataclass
 class _State:
     catalog_option: Path | None = None
-    catalog: "Catalog | None" = None
-    consoles: dict[str, "Console"] = field(default_factory=dict)
+    catalog: Catalog | None = None
+    consoles: dict[str, Console] = field(default_factory=dict)
 
 
 _state = _State()
@@ -35,17 +35,17 @@ def catalog_option() -> Path | None:
     return _state.catalog_option
 
 
-def load_catalog() -> "Catalog":
+def load_catalog() -> Catalog:
     """The catalogue chosen by ``--catalog`` / ``DLPATH_CATALOG`` / the bundled default, loaded once."""
     if _state.catalog is None:
         from dlpath.catalog import load_catalog as _load
-        from dlpath.paths import catalog_path
+        from dlpath.paths import cache_dir, catalog_path
 
-        _state.catalog = _load(catalog_path(_state.catalog_option))
+        _state.catalog = _load(catalog_path(_state.catalog_option), cache_dir=cache_dir())
     return _state.catalog
 
 
-def console(stderr: bool = False) -> "Console":
+def console(stderr: bool = False) -> Console:
     """A Rich console for this invocation; plain text when not a terminal or when NO_COLOR is set."""
     key = "err" if stderr else "out"
     if key not in _state.consoles:
