@@ -1,0 +1,63 @@
+"""The verdicts of the last ``check-links`` run, kept so other commands can point to archived copies.
+
+Only the standard library is imported here: ``dlpath next`` reads this file on every start.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from dlpath.links.atomic import write_atomically
+from dlpath.paths import data_dir
+
+FILE_NAME = "last-link-check.json"
+
+
+def last_run_path() -> Path:
+    """Where the last run's verdicts are kept."""
+    return data_dir() / FILE_NAME
+
+
+def _read() -> dict[str, Any]:
+    try:
+        data = json.loads(last_run_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    links = data.get("links") if isinstance(data, dict) else None
+    return links if isinstance(links, dict) else {}
+
+
+def load_last_verdicts() -> dict[str, str]:
+    """url -> verdict (``ok``, ``broken``, ...) from the last runs; {} if there is none or it is unreadable."""
+    return {
+        url: entry["verdict"]
+        for url, entry in _read().items()
+        if isinstance(entry, dict) and isinstance(entry.get("verdict"), str)
+    }
+
+
+def load_last_archives() -> dict[str, str]:
+    """url -> archived copy (a Wayback snapshot) found by ``--suggest-archive`` for dead links; {} if none."""
+    return {
+        url: entry["archived_copy"]
+        for url, entry in _read().items()
+        if isinstance(entry, dict) and isinstance(entry.get("archived_copy"), str)
+    }
+
+
+def save_last_run(entries: dict[str, dict[str, Any]]) -> None:
+    """Record ``url -> {"verdict", "archived_copy", ...}``, keeping links this run did not check.
+
+    Failing to write is not worth failing a link check for: errors are ignored.
+    """
+    links = _read()
+    links.update(entries)
+    payload = {"version": 1, "saved_at": time.time(), "links": links}
+    try:
+        write_atomically(last_run_path(), json.dumps(payload, indent=1, sort_keys=True))
+    except OSError:
+        pass
+

@@ -1,0 +1,79 @@
+"""What a link check produces: the verdicts and the plain data object every output format renders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    """What a check concluded about a link, from best to worst for the reader."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # works, but moved (permanent redirects mean the catalogue should change)
+    SUSPECT = "suspect"  # answers 200 but looks like a "page not found" (soft 404)
+    BLOCKED = "blocked"  # the site refuses automated checks; a person can probably still read it
+    TIMEOUT = "timeout"
+    BROKEN = "broken"
+
+
+#: Verdicts that make the run fail (exit 1) without --strict, and the extra ones with it.
+FAILING = frozenset({Verdict.BROKEN, Verdict.TIMEOUT})
+FAILING_STRICT = FAILING | {Verdict.REDIRECTED, Verdict.SUSPECT, Verdict.BLOCKED}
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """The outcome of checking one URL, before it is tied to the catalogue entries that use it."""
+
+    url: str
+    verdict: Verdict
+    status: int | None  # the last HTTP status seen, None when no answer came
+    final_url: str | None  # where the redirect chain ended, None when there was no answer
+    reason: str
+    seconds: float
+    attempts: int  # tries of the whole request chain, retries included (0 when from the cache)
+    permanent: bool = False  # for redirected: every hop was 301 or 308
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """One catalogue link and what its check found; every report format renders these."""
+
+    resource_id: str
+    step: int
+    label: str  # STEP.N, e.g. 3.2
+    field: str  # "url" or "archive_url"
+    url: str
+    verdict: Verdict
+    status: int | None
+    final_url: str | None
+    reason: str
+    seconds: float
+    attempts: int
+    permanent: bool = False
+    cached: bool = False
+    archived_copy: str | None = None  # a Wayback Machine snapshot found by --suggest-archive
+    suggestion: str | None = None  # what the maintainer could do about it
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data (the verdict as its string)."""
+        data = asdict(self)
+        data["verdict"] = str(self.verdict)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+def summary_counts(results: list[LinkResult]) -> dict[str, int]:
+    """How many results have each verdict (every verdict present, zeros included), plus the total."""
+    counts = {"total": len(results)} | {str(v): 0 for v in Verdict}
+    for result in results:
+        counts[str(result.verdict)] += 1
+    return counts
+
+
+def is_failure(verdict: Verdict, strict: bool) -> bool:
+    """Whether a verdict makes ``check-links`` exit 1."""
+    return verdict in (FAILING_STRICT if strict else FAILING)

@@ -1,0 +1,50 @@
+"""Ask the Wayback Machine's availability API for the latest snapshot of dead links (--suggest-archive)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+DEFAULT_API = "https://archive.org/wayback/available"
+API_ENV = "DLPATH_WAYBACK_API"
+LOOKUPS_AT_ONCE = 4  # archive.org is one host: the same politeness as --per-host's default
+
+
+def wayback_api(explicit: str | None = None) -> str:
+    """The availability API to ask: ``--wayback-api``, else ``$DLPATH_WAYBACK_API``, else archive.org's."""
+    return explicit or os.environ.get(API_ENV) or DEFAULT_API
+
+
+def snapshot_from(data: object) -> str | None:
+    """The snapshot URL in an availability API answer, if it has a usable (2xx) one."""
+    if not isinstance(data, dict):
+        return None
+    closest = (data.get("archived_snapshots") or {}).get("closest")
+    if not isinstance(closest, dict) or not closest.get("available"):
+        return None
+    url, status = closest.get("url"), str(closest.get("status", "200"))
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not status.startswith("2"):
+        return None
+    if url.startswith("http://web.archive.org/"):
+        url = "https://" + url[len("http://"):]
+    return url
+
+
+def find_snapshots(urls: Sequence[str], api: str, user_agent: str, timeout: float = 15.0) -> dict[str, str | None]:
+    """url -> latest snapshot URL (or None) for each URL; a failed lookup counts as no snapshot."""
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+
+    def lookup(url: str) -> str | None:
+        try:
+            response = session.get(api, params={"url": url}, timeout=(min(5.0, timeout), timeout))
+            response.raise_for_status()
+            return snapshot_from(response.json())
+        except (requests.RequestException, ValueError):
+            return None
+
+    with session, ThreadPoolExecutor(max_workers=LOOKUPS_AT_ONCE) as executor:
+        return dict(zip(urls, executor.map(lookup, urls), strict=True))

@@ -1,0 +1,164 @@
+"""Gradient descent: the update rule by hand, convergence on the bowl, and divergence diagnosis."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlpath.exercises import gradient_descent as gd
+
+BOWL = gd.FUNCTIONS["bowl"]
+QUADRATIC = gd.FUNCTIONS["quadratic"]
+ROSENBROCK = gd.FUNCTIONS["rosenbrock"]
+
+
+def test_path_has_one_row_per_step_plus_the_start():
+    path = gd.minimise(BOWL.grad, (-4.0, 2.0), 0.1, 25)
+    assert path.shape == (26, 2)
+    assert path[0].tolist() == [-4.0, 2.0]
+
+
+def test_scalar_start_is_a_one_dimensional_path():
+    path = gd.minimise(lambda x: 2 * x, 3.0, 0.1, 4)
+    assert path.shape == (5, 1)
+
+
+def test_each_step_follows_the_update_rule_computed_by_hand():
+    # f(x) = (x - 2)^2, f'(x) = 2(x - 2); x_{k+1} = x_k - lr f'(x_k)
+    lr, x = 0.1, -3.0
+    expected = [x]
+    for _ in range(5):
+        x = x - lr * 2 * (x - 2)
+        expected.append(x)
+    path = gd.minimise(QUADRATIC.grad, -3.0, lr, 5)
+    np.testing.assert_allclose(path[:, 0], expected, rtol=0, atol=1e-15)
+    assert path[1, 0] == pytest.approx(-2.0)  # -3 - 0.1 * 2 * (-5)
+
+
+def test_momentum_follows_the_velocity_recurrence():
+    lr, beta = 0.05, 0.8
+    x, v = [-4.0, 2.0], [0.0, 0.0]
+    expected = [list(x)]
+    for _ in range(6):
+        g = [2 * x[0], 10 * x[1]]
+        v = [beta * v[i] - lr * g[i] for i in range(2)]
+        x = [x[i] + v[i] for i in range(2)]
+        expected.append(list(x))
+    path = gd.minimise(BOWL.grad, (-4.0, 2.0), lr, 6, momentum=beta)
+    np.testing.assert_allclose(path, expected, rtol=1e-14, atol=1e-14)
+
+
+def test_converges_on_the_bowl_with_its_default_settings():
+    path = gd.minimise(BOWL.grad, BOWL.start, BOWL.lr, BOWL.steps)
+    assert np.linalg.norm(path[-1]) < 1e-4
+    values = gd.losses(BOWL.f, path)
+    assert values[-1] < 1e-8 < values[0]
+    assert gd.find_divergence(BOWL, path, BOWL.lr) is None
+
+
+def test_momentum_gets_through_the_rosenbrock_valley():
+    path = gd.minimise(ROSENBROCK.grad, ROSENBROCK.start, 0.001, 3000, momentum=0.9)
+    np.testing.assert_allclose(path[-1], [1.0, 1.0], atol=1e-3)
+
+
+def test_a_too_large_rate_on_the_bowl_is_reported_as_divergence():
+    path = gd.minimise(BOWL.grad, BOWL.start, 0.3, 40)
+    divergence = gd.find_divergence(BOWL, path, 0.3)
+    assert divergence is not None
+    assert divergence.kind == "blow-up"
+    assert divergence.curvature == pytest.approx(10.0, rel=1e-4)  # the y direction: d²/dy² 5y² = 10
+    assert divergence.critical_lr == pytest.approx(0.2, rel=1e-4)
+    text = divergence.explain()
+    assert "too large" in text and "2/L" in text and "--lr" in text
+    assert gd.suggest_lr(divergence.critical_lr) < 0.2
+
+
+def test_overflow_gives_nan_rows_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = gd.minimise(BOWL.grad, BOWL.start, 50.0, 400)
+        divergence = gd.find_divergence(BOWL, path, 50.0)
+    assert np.isnan(path[-1]).all()
+    assert np.isfinite(path[0]).all()
+    assert divergence is not None and divergence.step > 0
+    assert "nan" not in divergence.explain().lower().split()
+
+
+def test_ending_above_the_start_counts_as_divergence():
+    # growth factor |1 - 2 lr| = 1.04 per step: no blow-up within 5 steps, but clearly uphill
+    path = gd.minimise(QUADRATIC.grad, -3.0, 1.02, 5)
+    divergence = gd.find_divergence(QUADRATIC, path, 1.02)
+    assert divergence is not None and divergence.kind == "uphill"
+
+
+def test_the_edge_rate_bounces_forever_without_diverging():
+    path = gd.minimise(QUADRATIC.grad, -3.0, 1.0, 10)
+    assert path[1:, 0].tolist() == [7.0, -3.0] * 5
+    assert gd.find_divergence(QUADRATIC, path, 1.0) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.floats(0.1, 10.0),
+    c=st.floats(-5.0, 5.0),
+    fraction=st.floats(0.05, 0.95),
+)
+def test_on_a_parabola_rates_below_two_over_curvature_converge_and_above_diverge(a, c, fraction):
+    objective = gd.Objective(
+        "parabola",
+        "a(x - c)^2",
+        lambda x: a * (x[..., 0] - c) ** 2,
+        lambda x: np.array([2 * a * (x[0] - c)]),
+        (c,),
+        (c + 3.0,),
+        0.1,
+        10,
+    )
+    limit = 2.0 / (2.0 * a)
+    good = gd.minimise(objective.grad, c + 3.0, fraction * limit, 2000)
+    assert gd.find_divergence(objective, good, fraction * limit) is None
+    assert abs(good[-1, 0] - c) < 1e-6
+    bad = gd.minimise(objective.grad, c + 3.0, 1.5 * limit, 200)
+    divergence = gd.find_divergence(objective, bad, 1.5 * limit)
+    assert divergence is not None
+    assert divergence.critical_lr == pytest.approx(limit, rel=1e-3)
+
+
+def test_max_curvature_of_rosenbrock_at_its_minimum():
+    # Hessian at (1, 1) is [[802, -400], [-400, 200]]: largest eigenvalue 501 + sqrt(301² + 400²)
+    expected = 501 + math.sqrt(301**2 + 400**2)
+    assert gd.max_curvature(ROSENBROCK.grad, (1.0, 1.0)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_critical_rate_grows_with_momentum():
+    assert gd.critical_lr(10.0) == pytest.approx(0.2)
+    assert gd.critical_lr(10.0, momentum=0.9) == pytest.approx(0.38)
+    assert gd.critical_lr(0.0) == math.inf
+
+
+@pytest.mark.parametrize("limit", [0.2, 1.0, 0.0013, 37.0])
+def test_suggested_rate_is_round_and_safely_below_the_limit(limit):
+    suggestion = gd.suggest_lr(limit)
+    assert 0 < suggestion <= limit / 2
+    assert suggestion > limit / 20
+    mantissa = suggestion / 10 ** math.floor(math.log10(suggestion))
+    assert round(mantissa, 9) in (1.0, 2.0, 5.0)
+
+
+@pytest.mark.parametrize("name", sorted(gd.FUNCTIONS))
+def test_each_function_has_its_minimum_where_the_gradient_vanishes(name):
+    objective = gd.FUNCTIONS[name]
+    np.testing.assert_allclose(objective.grad(np.array(objective.minimum)), 0.0, atol=1e-12)
+    assert objective.f(np.array(objective.minimum)) == pytest.approx(0.0, abs=1e-12)
+    x = np.array(objective.start) + 0.3
+    h = 1e-6
+    for i in range(objective.dim):
+        e = np.zeros(objective.dim)
+        e[i] = h
+        numeric = (objective.f(x + e) - objective.f(x - e)) / (2 * h)
+        assert objective.grad(x)[i] == pytest.approx(numeric, rel=1e-6, abs=1e-6)

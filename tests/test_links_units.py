@@ -1,0 +1,167 @@
+"""The small pure parts of the link checker: header and option parsing, Wayback answers, verdicts, YAML
+scalars."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from requests.structures import CaseInsensitiveDict
+
+from dlpath.catalog import load_catalog
+from dlpath.errors import DlpathError, NotFoundError
+from dlpath.links.cache import parse_age
+from dlpath.links.check import CheckOptions, _Answer, judge, retry_after_seconds
+from dlpath.links.collect import collect_links, compile_excludes
+from dlpath.links.fix import Fix, _scalar, apply_fixes
+from dlpath.links.result import Verdict, is_failure
+from dlpath.links.wayback import snapshot_from
+
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+FIXTURES = Path(__file__).parent / "fixtures" / "links"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        (email.utils.format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
+        ("Thu, 01 Jan 2026 11:00:00 GMT", 0.0),  # a date in the past means "now"
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("-5", None),
+    ],
+)
+def test_retry_after_reads_seconds_and_http_dates(header, seconds):
+    assert retry_after_seconds(header, now=NOW) == seconds
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("90s", 90), ("30m", 1800), ("12h", 43200),
+                                               ("1d", 86400), ("2w", 1209600), ("0", 0)])
+def test_max_age_durations(text, seconds):
+    assert parse_age(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "d", "-1d", "1y", "nan", "inf"])
+def test_bad_max_age_is_rejected(text):
+    with pytest.raises(ValueError):
+        parse_age(text)
+
+
+def test_accept_codes_and_ranges():
+    from dlpath.cli.links import parse_accept
+
+    assert parse_accept("403, 429") == {403, 429}
+    assert parse_accept("200..204,999") == {200, 201, 202, 203, 204, 999}
+    assert parse_accept("401-403") == {401, 402, 403}
+    for bad in ("", "abc", "299..200", "42"):
+        with pytest.raises(DlpathError):
+            parse_accept(bad)
+
+
+def test_wayback_answers():
+    closest = {"available": True, "url": "http://web.archive.org/web/2016/http://x.org/", "status": "200"}
+    assert snapshot_from({"archived_snapshots": {"closest": closest}}) == "https://web.archive.org/web/2016/http://x.org/"
+    assert snapshot_from({"archived_snapshots": {}}) is None
+    assert snapshot_from({"archived_snapshots": {"closest": closest | {"status": "404"}}}) is None
+    assert snapshot_from({"archived_snapshots": {"closest": closest | {"available": False}}}) is None
+    assert snapshot_from(["not", "a", "mapping"]) is None
+
+
+def _answer(status, title=None, headers=None, final="https://site.org/a/page", hops=()):
+    return _Answer(status, CaseInsensitiveDict(headers or {}), final, list(hops), title=title)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        (_answer(200), Verdict.OK),
+        (_answer(204), Verdict.OK),
+        (_answer(200, hops=[301, 302]), Verdict.REDIRECTED),
+        (_answer(200, final="https://site.org/", hops=[301]), Verdict.SUSPECT),
+        (_answer(200, title="404 | Site"), Verdict.SUSPECT),
+        (_answer(200, title="Why 404 pages matter"), Verdict.SUSPECT),  # suspect, never broken
+        (_answer(200, title="Just a moment..."), Verdict.BLOCKED),
+        (_answer(403, headers={"cf-mitigated": "challenge"}), Verdict.BLOCKED),
+        (_answer(999), Verdict.BLOCKED),
+        (_answer(429), Verdict.BLOCKED),
+        (_answer(403), Verdict.BROKEN),
+        (_answer(410), Verdict.BROKEN),
+        (_answer(502), Verdict.BROKEN),
+    ],
+)
+def test_judge(answer, verdict):
+    assert judge("https://site.org/a/page", answer, CheckOptions(), attempts=1)[0] is verdict
+
+
+def test_a_site_root_that_redirects_to_itself_elsewhere_is_not_suspect():
+    answer = _answer(200, final="https://www.site.org/", hops=[301])
+    assert judge("https://site.org/", answer, CheckOptions(), 1)[0] is Verdict.REDIRECTED
+
+
+def test_which_verdicts_fail_the_run():
+    assert is_failure(Verdict.BROKEN, strict=False) and is_failure(Verdict.TIMEOUT, strict=False)
+    assert not any(is_failure(v, strict=False) for v in (Verdict.OK, Verdict.REDIRECTED, Verdict.BLOCKED,
+                                                         Verdict.SUSPECT))
+    assert all(is_failure(v, strict=True) for v in Verdict if v is not Verdict.OK)
+
+
+def test_yaml_scalars_keep_their_style_when_safe():
+    assert _scalar("https://x.org/a?b=c#d", None) == "https://x.org/a?b=c#d"
+    assert _scalar("https://x.org/it's", "'") == "'https://x.org/it''s'"
+    assert _scalar('https://x.org/"q"', '"') == '"https://x.org/\\"q\\""'
+    assert _scalar("https://x.org/a b", None) == '"https://x.org/a b"'
+
+
+def test_collect_every_url_and_archive_url_with_context(tmp_path):
+    path = tmp_path / "steps.yaml"
+    path.write_text((FIXTURES / "commented.yaml").read_text().replace("BASE", "http://h"))
+    catalog = load_catalog(path)
+    links = collect_links(catalog)
+    assert [(link.resource_id, link.field, link.label, link.step) for link in links][:2] == [
+        ("moved-plain", "url", "1.1", 1), ("moved-quoted", "url", "1.2", 1)]
+    assert ("dead-with-archive", "archive_url") in [(link.resource_id, link.field) for link in links]
+    assert len(links) == 7  # six urls and one archive_url (an empty archive_url is not a link)
+    only = collect_links(catalog, only=["temporary", "dead-with-archive"], exclude=compile_excludes(["archived"]))
+    assert [link.url for link in only] == ["http://h/temporary", "http://h/dead-3"]
+    assert [link.resource_id for link in collect_links(catalog, step="second-step")][0] == "temporary"
+    with pytest.raises(NotFoundError):
+        collect_links(catalog, step="3")
+
+
+def test_fix_skips_values_that_changed_since_the_check(tmp_path):
+    catalog = tmp_path / "steps.yaml"
+    catalog.write_text((FIXTURES / "commented.yaml").read_text().replace("BASE", "http://h"))
+    before = catalog.read_bytes()
+    stale = Fix("moved-plain", "url", "http://h/something-else", "http://h/new")
+    unknown = Fix("no-such-id", "url", "http://h/moved-plain", "http://h/new")
+    has_archive = Fix("dead-with-archive", "archive_url", None, "http://h/snap")
+    assert apply_fixes(catalog, [stale, unknown, has_archive]) == []
+    assert catalog.read_bytes() == before
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
+    import sys
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from dlpath.cli import app, common
+
+    sys.path.insert(0, str(FIXTURES))
+    import linkfarm as lf
+
+    shown = StringIO()
+    real_console = common.console
+    monkeypatch.setattr(common, "console", lambda stderr=False: Console(file=shown, force_terminal=True)
+                        if stderr else real_console())
+    with lf.Farm(routes={"/ok": lf.ok}) as farm:
+        catalog = lf.write_catalog(tmp_path / "steps.yaml", [("ok", farm.url("/ok"))])
+        result = CliRunner().invoke(app, ["--catalog", str(catalog), "check-links"])
+    assert result.exit_code == 0
+    assert "checking links" in shown.getvalue()
