@@ -26,18 +26,21 @@ def test_installed_wheel_works_outside_the_checkout(tmp_path):
     venv.EnvBuilder(with_pip=False).create(env_dir)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bin_dir / "python"
-    # The runtime dependencies come from this test environment (no network needed): a .pth file
-    # puts its site-packages after the new venv's own, where the wheel is installed.
     purelib = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
-    Path(purelib, "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install",
+         "--no-deps", "--no-index", "--ignore-installed", "-q", str(wheel)],
         check=True,
         capture_output=True,
     )
+
+    # The runtime dependencies come from this test environment (no network needed): a .pth file
+    # puts its site-packages after the new venv's own, where the wheel is installed. It is written
+    # after the install, so pip cannot mistake this environment's dlpath for the wheel's.
+    Path(purelib, "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

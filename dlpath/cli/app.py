@@ -1,6 +1,5 @@
 """The root Typer app, global options, and the one place user-facing errors become exit codes."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

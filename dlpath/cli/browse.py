@@ -1,6 +1,5 @@
 """Browsing the catalogue: ``steps``, ``show`` and ``validate``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -36,7 +36,10 @@ PathArgument = Annotated[
     Optional[Path],
     typer.Argument(
         metavar="PATH",
-        help="Your practice file (with --practice or --check; default: one in the dlpath data folder).",
+        help=(
+            "Your practice file (with --practice or --check). --practice takes a folder, default"
+            " ./dlpath-practice/; --check a file, default the one written there."
+        ),
         show_default=False,
     ),
 ]
