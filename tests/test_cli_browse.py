@@ -117,3 +117,37 @@ def test_python_dash_m_runs_the_cli():
     proc = subprocess.run([sys.executable, "-m", "dlpath", "steps", "--json"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["steps"]) == 7
+
+
+def test_every_command_is_routed_to_the_module_that_registers_it():
+    import typer.main
+
+    from dlpath.cli.root import ROUTES, modules_for
+
+    command = typer.main.get_command(app)
+    assert set(command.commands) == set(ROUTES)
+    assert modules_for(["--catalog", "x.yaml", "next", "--json"]) == ("progress",)
+    assert modules_for(["check-links", "--step", "3"]) == ("links",)
+    assert modules_for([]) == ("progress",)
+    assert len(modules_for(["--help"])) == 4 and len(modules_for(["nxt"])) == 4
+
+
+def test_console_script_path_loads_only_the_commands_module():
+    code = (
+        "import sys; sys.argv = ['dlpath', 'next']\n"
+        "from dlpath.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dlpath.cli.')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    loaded = proc.stdout.strip().splitlines()[-1]
+    assert "dlpath.cli.progress" in loaded
+    assert "dlpath.cli.exercise" not in loaded and "dlpath.cli.links" not in loaded
+
+
+def test_help_lists_every_command_through_the_console_script():
+    proc = subprocess.run([sys.executable, "-m", "dlpath", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    for name in ("next", "check-links", "exercise", "steps", "progress"):
+        assert name in proc.stdout

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from dlpath.cli import common
-from dlpath.cli.app import app
+from dlpath.cli.root import app
 from dlpath.errors import ExitCode
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]

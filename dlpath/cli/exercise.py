@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from dlpath.cli import common
-from dlpath.cli.app import app
+from dlpath.cli.root import app
 from dlpath.errors import DlpathError, StoreError
 from dlpath.exercises import EXERCISES, ExerciseError
 

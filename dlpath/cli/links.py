@@ -10,7 +10,7 @@ import typer
 
 from dlpath import __version__
 from dlpath.cli import common
-from dlpath.cli.app import app
+from dlpath.cli.root import app
 from dlpath.errors import DlpathError, ExitCode
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from dlpath.cli import common
-from dlpath.cli.app import app
+from dlpath.cli.root import app
 from dlpath.errors import DlpathError, ExitCode
 
 if TYPE_CHECKING:

@@ -67,6 +67,39 @@ def _root(
         progress.dashboard()
 
 
+COMMAND_MODULES = ("browse", "progress", "links", "exercise")
+
+# Which module registers each top-level command (a test checks this against the registered app).
+ROUTES = {
+    "steps": "browse", "show": "browse", "validate": "browse",
+    "next": "progress", "start": "progress", "done": "progress", "skip": "progress", "undo": "progress",
+    "reset": "progress", "status": "progress", "history": "progress", "progress": "progress",
+    "check-links": "links",
+    "exercise": "exercise",
+}
+
+
+def modules_for(args: list[str]) -> tuple[str, ...]:
+    """The command modules a command line needs: the one of its command, or all of them for help."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--catalog":
+            i += 2
+        elif arg.startswith("--catalog="):
+            i += 1
+        elif arg.startswith("-"):
+            return COMMAND_MODULES  # --help, --version or a mistake: let the full app answer
+        else:
+            return (ROUTES[arg],) if arg in ROUTES else COMMAND_MODULES
+    return ("progress",)  # no command: the dashboard
+
+
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    from dlpath.cli import load_commands
+
+    load_commands(modules_for(sys.argv[1:]))
     app(prog_name="dlpath")
