@@ -508,20 +508,15 @@ def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
 
 def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
     import marshal
-    import os
-    import tempfile
+
+    from dlpath.files import write_atomically
 
     located = _cache_file(path, cache_dir)
     if located is None:
         return
     file, stamp = located
     try:
-        data = marshal.dumps(((_CACHE_FORMAT, __version__), stamp, doc))
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".catalog-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, file)
+        write_atomically(file, marshal.dumps(((_CACHE_FORMAT, __version__), stamp, doc)))
     except (OSError, ValueError):
         pass  # the cache is only a speed-up; an unwritable cache folder must not stop the command
 

@@ -634,19 +634,17 @@ def export(
 ) -> None:
     """Write all your progress (states, history, exercises) as JSON, to move it to another machine."""
     import json
-    import os
 
     with _open_store() as store:
         data = store.export()
     if file is None or str(file) == "-":
         common.print_json(data)
         return
-    temp = file.with_name(f".{file.name}.tmp")
+    from dlpath.files import write_atomically
+
     try:
-        temp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(temp, file)
+        write_atomically(file, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as err:
-        temp.unlink(missing_ok=True)
         raise DlpathError(f"cannot write {file}: {err.strerror or err}") from None
     common.console().print(
         f"Exported {len(data['resources'])} resources, {len(data['events'])} events and"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from dlpath.links.atomic import write_atomically
+from dlpath.files import write_atomically
 from dlpath.links.result import UrlCheck, Verdict
 from dlpath.paths import data_dir
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dlpath.catalog import load_catalog
 from dlpath.errors import CatalogError
-from dlpath.links.atomic import write_atomically
+from dlpath.files import write_atomically
 from dlpath.links.result import LinkResult, Verdict
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z][^\s'\"{}\[\],]*")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dlpath.links.atomic import write_atomically
+from dlpath.files import write_atomically
 from dlpath.paths import data_dir
 
 FILE_NAME = "last-link-check.json"

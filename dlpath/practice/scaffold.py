@@ -11,14 +11,13 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
-import stat
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlpath.errors import DlpathError
+from dlpath.files import write_atomically
 from dlpath.practice.specs import PracticeSpec, find_spec
 
 if TYPE_CHECKING:
@@ -318,14 +317,6 @@ def _backup(target: Path, content: bytes) -> Path:
 def _write_atomically(target: Path, text: str) -> None:
     """Replace ``target`` with ``text`` in one step (a temporary file renamed over it), keeping its mode."""
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_atomically(target, text, newline="\n")
     except OSError as err:
-        raise ScaffoldWriteError(f"cannot write in {target.parent}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(temp, target)
-    except OSError as err:
-        Path(temp).unlink(missing_ok=True)
         raise ScaffoldWriteError(f"cannot write {target}: {err.strerror or err} (your file is unchanged)") from None
