@@ -24,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-DLPATH = [sys.executable, "-m", "dlpath"]
+# What a learner types: the installed console script beside this Python (python -m dlpath if there is none).
+_SCRIPT = Path(sys.executable).with_name("dlpath")
+DLPATH = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "dlpath"]
 IMPORT_TYPER = [sys.executable, "-c", "import typer"]
 
 
@@ -50,9 +52,13 @@ def medians(cases: dict[str, tuple[list[str], dict[str, str]]], runs: int) -> di
 
 
 def environment(home: Path, catalog: Path | None = None) -> dict[str, str]:
+    """A learner's environment with ``home`` as their home folder: no DLPATH_HOME, so dlpath finds its data
+    and cache folders through platformdirs (the XDG folders under ``home``), as an installed dlpath does."""
     # PYTHONDONTWRITEBYTECODE would make every run compile dlpath from source: users run from .pyc files.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DLPATH_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update({"DLPATH_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"})
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DLPATH_", "XDG_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"),
+                "XDG_CACHE_HOME": str(home / ".cache"), "NO_COLOR": "1", "COLUMNS": "120"})
     if catalog is not None:
         env["DLPATH_CATALOG"] = str(catalog)
     return env
@@ -88,7 +94,8 @@ def write_big_catalog(path: Path, steps: int = 50, per_step: int = 100) -> list[
 
 def record_events(home: Path, ids: list[str], count: int) -> None:
     """``count`` progress events over ``ids`` (starts and dones, in batches), leaving the last one open."""
-    os.environ["DLPATH_HOME"] = str(home)
+    os.environ.pop("DLPATH_HOME", None)
+    os.environ["XDG_DATA_HOME"] = environment(home)["XDG_DATA_HOME"]
     from dlpath.progress import Store
 
     with Store.open(create=True) as store:
@@ -118,7 +125,8 @@ def main() -> None:
         subprocess.run([*DLPATH, "done", "1.1"], env=real_env, stdout=subprocess.DEVNULL, check=True)
         big_env = environment(big_home, big_catalog)
 
-        print(f"python {sys.version.split()[0]}, {args.runs} interleaved runs per case, medians\n")
+        print(f"python {sys.version.split()[0]}, {args.runs} interleaved runs per case, medians;"
+              f" dlpath = {' '.join(DLPATH)}\n")
         figures = medians(
             {
                 "import typer": (IMPORT_TYPER, real_env),

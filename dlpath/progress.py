@@ -18,7 +18,6 @@ dlpath database is never written to: opening it raises StoreError naming the pat
 Times are stored as ISO 8601 UTC strings with microseconds, which sort as text.
 """
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -513,6 +512,8 @@ class Store:
         return self._write(work)
 
     def record_exercise(self, name: str, event: str, detail: Mapping[str, Any] | None = None) -> None:
+        import json  # here, not at the top: 'dlpath next' never needs it
+
         """Append an exercise event (``run``, ``passed`` or ``hint``)."""
         if event not in EXERCISE_EVENTS:
             raise ValueError(f"unknown exercise event {event!r}: expected one of {', '.join(EXERCISE_EVENTS)}")
@@ -529,6 +530,8 @@ class Store:
     # ----------------------------------------------------------------------- moving between machines
 
     def export(self) -> dict[str, Any]:
+        import json
+
         """Everything recorded, as JSON-ready data (see ``parse_export`` for the format)."""
         entries = self.entries()
         events = self._read("SELECT resource_id, state, previous, at FROM events ORDER BY at, seq")
@@ -548,6 +551,8 @@ class Store:
         }
 
     def import_(self, data: Any) -> ImportResult:
+        import json
+
         """Merge an export into this store as one change; importing the same data again adds nothing.
 
         History and exercise events not already present are added; a resource takes the imported
@@ -615,6 +620,8 @@ class ExportFormatError(StoreError):
 
 
 def parse_export(data: Any) -> dict[str, list[dict[str, Any]]]:
+    import json
+
     """Check an export document; return its parts, times normalised. ExportFormatError names any problem."""
 
     def fail(where: str, message: str) -> ExportFormatError:

@@ -1,17 +1,22 @@
-"""Rich renderings shared by commands; catalogue strings always go in as plain Text, never markup."""
+"""Renderings shared by commands; catalogue strings always go in as plain text, never markup.
+
+Rich is imported by the functions that build Rich tables, so that ``resource_rows`` (what ``dlpath
+next`` shows, printed with dlpath.cli.term) costs no Rich import.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-
 from dlpath.cli.common import clean
 
 if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     from dlpath.catalog import Catalog, Resource, Step
+    from dlpath.cli.term import Span
 
 
 def duration(minutes: int) -> str:
@@ -24,11 +29,16 @@ def duration(minutes: int) -> str:
 
 def plain(value: object, style: str = "") -> Text:
     """A catalogue string as literal text: no markup, no control characters."""
+    from rich.text import Text
+
     return Text(clean(value), style=style)
 
 
 def steps_table(catalog: Catalog) -> Table:
     """The steps of the path with number, title, resource count and total time."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=plain(catalog.title), title_justify="left", expand=False)
     table.add_column("#", justify="right", style="bold")
     table.add_column("Step")
@@ -44,6 +54,10 @@ def steps_table(catalog: Catalog) -> Table:
 
 def step_details(step: Step) -> Group:
     """A step's heading, summary and a table of its resources."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     heading = Text(f"Step {step.number}: ", style="bold")
     heading.append(clean(step.title), style="bold")
     table = Table(expand=False)
@@ -60,38 +74,39 @@ def step_details(step: Step) -> Group:
     return Group(heading, plain(step.summary), Text(), table)
 
 
-def resource_details(catalog: Catalog, resource: Resource, *, archived_because: str | None = None) -> Table:
-    """Everything about one resource, as a two-column grid.
+def resource_rows(
+    catalog: Catalog, resource: Resource, *, archived_because: str | None = None
+) -> list[tuple[str, list[Span]]]:
+    """Everything about one resource as label / styled-text rows (for ``term.Writer.grid``).
 
     ``archived_because`` (e.g. "broken") marks the URL as dead and shows the archived copy first.
     """
     step = catalog.step_of(resource)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
-    title = plain(resource.title, "bold")
+    title: list[Span] = [(clean(resource.title), "bold")]
     if resource.optional:
-        title.append(" (optional)", style="dim")
-    grid.add_row("Resource", Text.assemble(title, "  ", (resource.label, "dim"), " ", (clean(resource.id), "dim")))
-    grid.add_row("Step", Text.assemble(f"{step.number}. ", clean(step.title)))
-    grid.add_row("By", plain(", ".join(resource.authors)))
-    grid.add_row("Kind", Text(f"{resource.kind}, about {duration(resource.minutes)}"))
+        title.append((" (optional)", "dim"))
+    rows: list[tuple[str, list[Span]]] = [
+        ("Resource", [*title, ("  ", ""), (resource.label, "dim"), (" ", ""), (clean(resource.id), "dim")]),
+        ("Step", [(f"{step.number}. {clean(step.title)}", "")]),
+        ("By", [(clean(", ".join(resource.authors)), "")]),
+        ("Kind", [(f"{resource.kind}, about {duration(resource.minutes)}", "")]),
+    ]
     if archived_because and resource.archive_url:
-        grid.add_row("Archived", plain(resource.archive_url, "cyan"))
-        grid.add_row("Original", Text.assemble((clean(resource.url), "strike"), f"  (last check: {archived_because})"))
+        rows.append(("Archived", [(clean(resource.archive_url), "cyan")]))
+        rows.append(("Original", [(clean(resource.url), "strike"), (f"  (last check: {archived_because})", "")]))
     else:
-        grid.add_row("URL", plain(resource.url, "cyan"))
+        rows.append(("URL", [(clean(resource.url), "cyan")]))
         if resource.archive_url:
-            grid.add_row("Archived", plain(resource.archive_url, "dim"))
+            rows.append(("Archived", [(clean(resource.archive_url), "dim")]))
     if resource.note:
-        grid.add_row("Note", plain(resource.note))
+        rows.append(("Note", [(clean(resource.note), "")]))
     provenance = (
         "from the article"
         if resource.provenance == "article"
         else "reconstructed (page 2 of the article is lost)"
     )
-    grid.add_row("Source", Text(provenance, style="dim"))
-    return grid
+    rows.append(("Source", [(provenance, "dim")]))
+    return rows
 
 
 def resource_json(resource: Resource) -> dict:

@@ -14,6 +14,9 @@ def dlpath_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     """A private, empty data directory for each test (the learner's real data is never touched)."""
     home = tmp_path_factory.mktemp("dlpath-home")
     monkeypatch.setenv("DLPATH_HOME", str(home))
+    # and should anything look past DLPATH_HOME, platformdirs' folders are temporary too
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / "xdg" / name.lower()))
     monkeypatch.delenv("DLPATH_CATALOG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")

@@ -455,7 +455,7 @@ def dlpath(*args: str, home: Path, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
-def test_next_in_a_process_imports_neither_numpy_nor_requests(dlpath_home):
+def test_next_in_a_process_imports_neither_numpy_nor_requests_nor_rich(dlpath_home):
     from dlpath.links.last_run import save_last_run
 
     ok("done", "1.1")  # so that next is a resource with an archived copy, and a dead link
@@ -465,7 +465,7 @@ def test_next_in_a_process_imports_neither_numpy_nor_requests(dlpath_home):
         "sys.argv = ['dlpath', 'next']\n"
         "from dlpath.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'requests', 'urllib3'))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'requests', 'urllib3', 'rich'))\n"
         "print('HEAVY', heavy)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "DLPATH_HOME": str(dlpath_home), "DLPATH_CATALOG": str(TWO_STEPS)}

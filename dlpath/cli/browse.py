@@ -48,7 +48,9 @@ def show(
     if as_json:
         common.print_json(views.resource_json(found))
     else:
-        common.console().print(views.resource_details(catalog, found))
+        from dlpath.cli.term import Writer
+
+        Writer().grid(views.resource_rows(catalog, found)).flush()
 
 
 @app.command()

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
+    from rich.text import Text
 
     from dlpath.catalog import Catalog
 
 
-@dataclass
 class _State:
-    catalog_option: Path | None = None
-    catalog: Catalog | None = None
-    consoles: dict[str, Console] = field(default_factory=dict)
+    """What one invocation has chosen and loaded (a plain class: a dataclass costs start-up time)."""
+
+    def __init__(self, catalog_option: Path | None = None) -> None:
+        self.catalog_option = catalog_option
+        self.catalog: Catalog | None = None
+        self.consoles: dict[str, Console] = {}
 
 
 _state = _State()
@@ -57,15 +60,22 @@ def console(stderr: bool = False) -> Console:
 
 def print_error(message: str) -> None:
     """One line on stderr: ``error: <message>``; the message is printed literally, never as markup."""
+    from dlpath.cli.term import Writer
+
+    Writer(stderr=True).line(("error: ", "bold red"), (clean(message), "")).flush()
+
+
+def rich_text(spans: Iterable[tuple[str, str]]) -> Text:
+    """Styled spans (as dlpath.cli.term prints them) as one Rich Text, for commands that print with Rich."""
     from rich.text import Text
 
-    text = Text("error: ", style="bold red")
-    text.append(clean(message))
-    console(stderr=True).print(text, soft_wrap=True)
+    return Text.assemble(*spans)
 
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout, never coloured."""
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

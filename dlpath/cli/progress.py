@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from dlpath.catalog import Catalog, Resource
+    from dlpath.cli.term import Span
     from dlpath.progress import Entry, Snapshot, Summary, Tally
 
 # Verdicts of the last link check that mean the original URL is dead (show the archived copy).
@@ -84,21 +85,16 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _resource_line(resource: "Resource", style: str = "") -> "Text":
-    from rich.text import Text
-
-    line = Text(f"{resource.label} ", style="bold")
-    line.append(common.clean(resource.title), style=style)
-    return line
+def _resource_line(resource: "Resource", style: str = "") -> "list[Span]":
+    """``1.2 Title``: a resource by label and title."""
+    return [(f"{resource.label} ", "bold"), (common.clean(resource.title), style)]
 
 
-def _named(catalog: "Catalog", resource_id: str) -> "Text":
+def _named(catalog: "Catalog", resource_id: str) -> "list[Span]":
     """A resource by label and title, or by bare id when the catalogue no longer has it."""
-    from rich.text import Text
-
     resource = catalog.resource(resource_id)
     if resource is None:
-        return Text(f"{common.clean(resource_id)} (not in the catalogue)", style="dim")
+        return [(f"{common.clean(resource_id)} (not in the catalogue)", "dim")]
     return _resource_line(resource)
 
 
@@ -118,9 +114,7 @@ def _link_check(resource: "Resource") -> tuple["Resource", str | None]:
     except (DlpathError, OSError, ValueError):  # a damaged last-run file must not stop 'next'
         return resource, None
     if found:
-        from dataclasses import replace
-
-        resource = replace(resource, archive_url=found)
+        resource = resource._replace(archive_url=found)
     return resource, verdict
 
 
@@ -142,59 +136,50 @@ def _tally_json(t: "Tally") -> dict[str, Any]:
     }
 
 
-def _progress_line(t: "Tally") -> "Text":
-    from rich.text import Text
-
+def _progress_line(t: "Tally") -> "list[Span]":
     from dlpath.views import duration
 
-    line = Text(f"{t.settled} of {t.total} resources done or skipped ({t.percent:.0f}%)")
+    line = f"{t.settled} of {t.total} resources done or skipped ({t.percent:.0f}%)"
     if t.minutes_left:
-        line.append(f", about {duration(t.minutes_left)} to go")
-    return line
+        line += f", about {duration(t.minutes_left)} to go"
+    return [(line, "")]
 
 
 # --------------------------------------------------------------------------- next
 
 
-def _finished_message(catalog: "Catalog") -> "Text":
-    from rich.text import Text
-
-    text = Text("You have worked through every resource of ", style="bold green")
-    text.append(common.clean(catalog.title), style="bold green")
-    text.append(". Well done!\n", style="bold green")
-    text.append(f"Now put it to work with the exercises: {EXERCISES_HINT}.")
-    return text
+def _finished_message(catalog: "Catalog") -> "list[Span]":
+    return [
+        (f"You have worked through every resource of {common.clean(catalog.title)}. Well done!\n", "bold green"),
+        (f"Now put it to work with the exercises: {EXERCISES_HINT}.", ""),
+    ]
 
 
-def _next_view(
+def _print_next(
     catalog: "Catalog", resource: "Resource", entries: "dict[str, Entry]", verdict: str | None
-) -> "RenderableType":
-    from rich.console import Group
-    from rich.text import Text
-
+) -> None:
+    """What ``dlpath next`` prints, through dlpath.cli.term (no Rich: this must start at once)."""
+    from dlpath.cli.term import Writer
     from dlpath.progress import tally
-    from dlpath.views import resource_details
+    from dlpath.views import resource_rows
 
     step = catalog.step_of(resource)
     states = {rid: e.state for rid, e in entries.items()}
-    heading = Text(f"Next: step {step.number} of {len(catalog.steps)}, ", style="bold")
-    heading.append(common.clean(step.title), style="bold")
-    parts: list[RenderableType] = [heading, Text(common.clean(step.summary), style="dim"), Text()]
-    parts.append(resource_details(catalog, resource, archived_because=verdict))
+    out = Writer()
+    out.paragraph((f"Next: step {step.number} of {len(catalog.steps)}, {common.clean(step.title)}", "bold"))
+    out.paragraph((common.clean(step.summary), "dim")).blank()
+    out.grid(resource_rows(catalog, resource, archived_because=verdict))
     if verdict and not resource.archive_url:
-        parts.append(
-            Text(f"The last link check found this link {verdict}, and no archived copy is known.", style="yellow")
-        )
-    parts.append(Text())
+        out.paragraph((f"The last link check found this link {verdict}, and no archived copy is known.", "yellow"))
+    out.blank()
     entry = entries.get(resource.id)
     if entry and entry.state == "in-progress":
-        parts.append(Text(f"You started this on {_local(entry.updated_at)} ({_ago(entry.updated_at)})."))
+        out.paragraph((f"You started this on {_local(entry.updated_at)} ({_ago(entry.updated_at)}).", ""))
     step_tally = tally(step.resources, states)
-    line = _progress_line(tally(catalog.resources, states))
-    line.append(f"; step {step.number}: {step_tally.settled} of {step_tally.total}")
-    parts.append(line)
-    parts.append(Text("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", style="dim"))
-    return Group(*parts)
+    out.paragraph(*_progress_line(tally(catalog.resources, states)),
+                  (f"; step {step.number}: {step_tally.settled} of {step_tally.total}", ""))
+    out.paragraph(("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", "dim"))
+    out.flush()
 
 
 @app.command("next")
@@ -218,9 +203,11 @@ def next_(
     if as_json:
         _print_next_json(catalog, resource, entries, verdict)
     elif resource is None:
-        common.console().print(_finished_message(catalog))
+        from dlpath.cli.term import Writer
+
+        Writer().paragraph(*_finished_message(catalog)).flush()
     else:
-        common.console().print(_next_view(catalog, resource, entries, verdict))
+        _print_next(catalog, resource, entries, verdict)
     if open_browser and resource is not None:
         _open_in_browser(_open_url(resource, verdict))
 
@@ -246,7 +233,7 @@ def _print_next_json(
 def _open_in_browser(url: str | None) -> None:
     import webbrowser
 
-    from rich.text import Text
+    from dlpath.cli.term import Writer
 
     if not url:
         return
@@ -255,9 +242,8 @@ def _open_in_browser(url: str | None) -> None:
     except webbrowser.Error:
         opened = False
     if not opened:
-        message = Text("Could not start a web browser; open the link yourself: ")
-        message.append(common.clean(url), style="cyan")
-        common.console(stderr=True).print(message, soft_wrap=True)
+        Writer(stderr=True).line(("Could not start a web browser; open the link yourself: ", ""),
+                                 (common.clean(url), "cyan")).flush()
 
 
 # --------------------------------------------------------------------------- start / done / skip
@@ -289,9 +275,9 @@ def _mark(names: list[str] | None, state: str, action: str) -> None:
     for resource in targets:
         if resource.id in changed:
             line = Text(f"{_VERBS[state]}: ", style="bold green")
-            line.append_text(_resource_line(resource))
+            line.append_text(common.rich_text(_resource_line(resource)))
         else:
-            line = _resource_line(resource)
+            line = common.rich_text(_resource_line(resource))
             line.append(f" was already {state.replace('-', ' ')}.")
         out.print(line, soft_wrap=True)
     if state == "in-progress":
@@ -301,13 +287,13 @@ def _mark(names: list[str] | None, state: str, action: str) -> None:
             out.print(Text(f"Step {step.number} ({common.clean(step.title)}) is complete.", style="bold"))
     coming = next_resource(catalog.resources, states)
     if coming is None:
-        out.print(_finished_message(catalog))
+        out.print(common.rich_text(_finished_message(catalog)))
         return
     line = Text("Next: ")
-    line.append_text(_resource_line(coming))
+    line.append_text(common.rich_text(_resource_line(coming)))
     line.append("  (dlpath next)", style="dim")
     out.print(line, soft_wrap=True)
-    out.print(_progress_line(tally(catalog.resources, states)))
+    out.print(common.rich_text(_progress_line(tally(catalog.resources, states))))
 
 
 @app.command()
@@ -348,7 +334,7 @@ def undo() -> None:
     out.print(Text(f"Undid {what} (from {_local(undone.at)}):", style="bold"))
     for item in undone.restored[:10]:
         line = Text("  ")
-        line.append_text(_named(catalog, item.resource_id))
+        line.append_text(common.rich_text(_named(catalog, item.resource_id)))
         line.append(f": back to {item.state}")
         out.print(line, soft_wrap=True)
     if count > 10:
@@ -397,7 +383,7 @@ def reset(
         changed = store.set_state(pending, "not-started", "reset")
     if scope is None:
         line = Text("Reset: ", style="bold")
-        line.append_text(_named(catalog, pending[0]))
+        line.append_text(common.rich_text(_named(catalog, pending[0])))
         line.append(" is not started again.")
         out.print(line, soft_wrap=True)
     else:
@@ -568,10 +554,10 @@ def dashboard() -> None:
     out.print()
     coming = next_resource(catalog.resources, {rid: e.state for rid, e in snapshot.entries.items()})
     if coming is None:
-        out.print(_finished_message(catalog))
+        out.print(common.rich_text(_finished_message(catalog)))
     else:
         line = Text("Next: ", style="bold")
-        line.append_text(_resource_line(coming))
+        line.append_text(common.rich_text(_resource_line(coming)))
         started = snapshot.entries.get(coming.id)
         line.append(f"  ({coming.kind}, {duration(coming.minutes)}")
         line.append(", in progress)" if started and started.state == "in-progress" else ")")
@@ -619,7 +605,8 @@ def history(
     table.add_column("State")
     for e in events:
         action = e.action if e.applied else f"{e.action} (history)"
-        table.add_row(_local(e.at), action, _named(catalog, e.resource_id), f"{e.previous} -> {e.state}")
+        named = common.rich_text(_named(catalog, e.resource_id))
+        table.add_row(_local(e.at), action, named, f"{e.previous} -> {e.state}")
     out.print(table)
 
 

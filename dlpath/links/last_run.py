@@ -5,7 +5,6 @@ Only the standard library is imported here: ``dlpath next`` reads this file on e
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,14 @@ def last_run_path() -> Path:
 
 def _read() -> dict[str, Any]:
     try:
-        data = json.loads(last_run_path().read_text(encoding="utf-8"))
+        text = last_run_path().read_text(encoding="utf-8")
     except (OSError, ValueError):
+        return {}  # no check has run yet: json is not even imported
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
         return {}
     links = data.get("links") if isinstance(data, dict) else None
     return links if isinstance(links, dict) else {}
@@ -53,6 +58,8 @@ def save_last_run(entries: dict[str, dict[str, Any]]) -> None:
 
     Failing to write is not worth failing a link check for: errors are ignored.
     """
+    import json
+
     links = _read()
     links.update(entries)
     payload = {"version": 1, "saved_at": time.time(), "links": links}
