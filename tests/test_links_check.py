@@ -220,6 +220,23 @@ def test_read_titles_catches_a_not_found_page_served_in_place(tmp_path):
     assert titled["quiet"]["verdict"] == "suspect" and "Page Not Found" in titled["quiet"]["reason"]
 
 
+def test_a_site_that_sets_a_cookie_and_sends_us_back_is_not_a_loop(tmp_path):
+    def gate(h: lf.Handler) -> None:  # the page only for visitors with the cookie; the others get one
+        if "seen=1" in (h.headers.get("Cookie") or ""):
+            lf.ok(h)
+        else:
+            h.send("", status=302, headers={"Location": "/gate", "Set-Cookie": "seen=1; Path=/"})
+
+    with lf.Farm(routes={"/gate": gate}) as farm:
+        catalog = lf.write_catalog(tmp_path / "steps.yaml", [("gate", farm.url("/gate"))])
+        code, results, _ = check(catalog)
+        asked = [h.method for h in farm.stats.hits if h.path == "/gate"]
+    assert code == 0 and results["gate"]["verdict"] == "redirected" and results["gate"]["status"] == 200
+    assert "temporary redirect (302)" in results["gate"]["reason"]
+    # without the cookie, with it (the page answers: the cookie was sent), then GET for the title check
+    assert asked == ["HEAD", "HEAD", "GET"]
+
+
 def test_accept_turns_listed_statuses_into_ok(tmp_path):
     with lf.Farm(routes={"/members": lf.status(401, "Sign in"), "/forbidden": lf.status(403)}) as farm:
         catalog = lf.write_catalog(tmp_path / "steps.yaml",

@@ -125,6 +125,16 @@ def test_json_output_has_summary_counts_and_results(tmp_path, farm):
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+def test_json_output_puts_one_result_on_each_line(tmp_path, farm):
+    text = invoke(catalog_of(tmp_path, farm, "/ok", "/gone"), "--format", "json").stdout
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1].startswith('  "summary": {"total": 2,') and lines[2] == '  "results": ['
+    assert [json.loads(line.rstrip(","))["resource_id"] for line in lines[3:5]] == ["ok", "gone"]
+    assert lines[5:] == ["  ]", "}"]
+    empty = invoke(catalog_of(tmp_path, farm, "/ok"), "--format", "json", "--exclude", ".").stdout
+    assert json.loads(empty)["results"] == [] and '"results": []' in empty
+
+
 def test_markdown_output_suits_a_ci_summary(tmp_path, farm):
     result = invoke(catalog_of(tmp_path, farm, "/ok", "/moved", "/gone"), "--format", "markdown")
     text = result.stdout

@@ -162,6 +162,10 @@ def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
                         if stderr else real_console())
     with lf.Farm(routes={"/ok": lf.ok}) as farm:
         catalog = lf.write_catalog(tmp_path / "steps.yaml", [("ok", farm.url("/ok"))])
-        result = CliRunner().invoke(app, ["--catalog", str(catalog), "check-links"])
+        result = CliRunner().invoke(app, ["--catalog", str(catalog), "check-links"])  # stderr is not a terminal
+        assert result.exit_code == 0
+        assert shown.getvalue() == ""
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")  # as a terminal that says so
+        result = CliRunner().invoke(app, ["--catalog", str(catalog), "check-links", "--no-cache"])
     assert result.exit_code == 0
     assert "checking links" in shown.getvalue()

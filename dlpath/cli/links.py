@@ -135,15 +135,17 @@ def check_links(
 
 
 def _run_with_progress(links: Sequence[Link], options: RunOptions) -> Run:
+    import sys
+
+    from dlpath.cli.term import styled_terminal
     from dlpath.links.run import run_checks
 
-    err = common.console(stderr=True)
-    if not err.is_terminal:
+    if not styled_terminal(sys.stderr):  # no bar in CI logs or pipes (and no Rich to import for one)
         return run_checks(links, options)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+                  console=common.console(stderr=True), transient=True) as bar:
         task = bar.add_task("links", total=None)
         return run_checks(links, options, lambda done, total: bar.update(task, completed=done, total=total))
 

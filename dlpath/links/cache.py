@@ -72,7 +72,7 @@ class ResultCache:
                 self.entries.pop(check.url, None)
         self.entries = {u: e for u, e in self.entries.items() if now - e["checked_at"] < KEEP_AT_MOST}
         try:
-            write_atomically(self.path, json.dumps({"version": 1, "entries": self.entries}, indent=1))
+            write_atomically(self.path, json.dumps({"version": 1, "entries": self.entries}, separators=(",", ":")))
         except OSError:
             pass
 

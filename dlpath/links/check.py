@@ -474,6 +474,15 @@ class Checker:
             self._proxies_by_host[host] = found
         return found
 
+    def _prepare(self, method: str, url: str) -> requests.PreparedRequest:
+        """The request as ``Session.request`` would prepare it (the session's headers and cookies), without
+        merging per-request settings that are never given here: a quarter of the CPU a request costs."""
+        from requests.models import PreparedRequest
+
+        prepared = PreparedRequest()
+        prepared.prepare(method=method, url=url, headers=self.session.headers, cookies=self.session.cookies)
+        return prepared
+
     def abort(self) -> None:
         """Stop soon: pauses end, and requests in flight are cut off now rather than at their deadlines."""
         self.stopping.set()
@@ -599,8 +608,9 @@ class Checker:
             response = None
             finished = False
             try:
-                response = self.session.request(
-                    method, url, stream=True, allow_redirects=False, proxies=self._proxies_for(host),
+                response = self.session.send(
+                    self._prepare(method, url), stream=True, allow_redirects=False, verify=self.session.verify,
+                    cert=None, proxies=self._proxies_for(host),
                     timeout=(min(self.options.connect_timeout, remaining), remaining),
                 )
                 if guard.fired:  # cut off mid-headers: http.client takes the shutdown for their end

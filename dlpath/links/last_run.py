@@ -64,7 +64,7 @@ def save_last_run(entries: dict[str, dict[str, Any]]) -> None:
     links.update(entries)
     payload = {"version": 1, "saved_at": time.time(), "links": links}
     try:
-        write_atomically(last_run_path(), json.dumps(payload, indent=1, sort_keys=True))
+        write_atomically(last_run_path(), json.dumps(payload, separators=(",", ":")))
     except OSError:
         pass
 

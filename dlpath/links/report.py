@@ -59,9 +59,12 @@ def _resource(result: LinkResult) -> str:
 
 
 def to_json(results: Sequence[LinkResult], seconds: float) -> str:
-    """``{"summary": {...counts...}, "results": [...]}`` as indented JSON."""
-    payload = {"summary": summary(results, seconds), "results": [r.to_json() for r in results]}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    """``{"summary": {...counts...}, "results": [...]}``, one result per line (easy to read, grep and diff;
+    and json's C encoder writes single lines, five times faster than its indenting one)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    rows = [f"    {encode(r.to_json())}" for r in results]
+    listed = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
+    return f'{{\n  "summary": {encode(summary(results, seconds))},\n  "results": {listed}\n}}\n'
 
 
 def _md(value: object) -> str:

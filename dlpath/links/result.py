@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -60,7 +60,7 @@ class LinkResult:
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data (the verdict as its string)."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__slots__}  # asdict() deep-copies: 10x slower
         data["verdict"] = str(self.verdict)
         data["seconds"] = round(self.seconds, 3)
         return data
