@@ -123,3 +123,8 @@ def test_catalogue_text_is_never_read_as_markup_or_escape_codes(tmp_path, monkey
     assert result.returncode == 0, result.stderr
     assert "[bold red]Step[/]" in result.stdout
     assert "\x1b[31mred" not in result.stdout and "R [31mred" in result.stdout
+
+
+def test_tabs_count_as_spaces_when_wrapping():
+    assert _text(wrap([("a\tb", "")], 80)) == ["a   b"]
+    assert all(cell_len(line) <= 6 for line in _text(wrap([("aa\tbb\tcc", "")], 6)))

@@ -468,7 +468,7 @@ def _exercises_table(summary: "Summary") -> "RenderableType | None":
         return None
     table = Table(title="Exercises", title_justify="left", expand=False)
     table.add_column("Exercise")
-    table.add_column("Runs", justify="right")
+    table.add_column("Demo runs", justify="right")  # dlpath exercise NAME; --check passes are apart
     table.add_column("Passed")
     table.add_column("Hints", justify="right")
     for name, stats in summary.exercises.items():

@@ -88,7 +88,7 @@ def wrap(spans: list[Span], width: int) -> list[list[Span]]:
     lines: list[list[Span]] = [[]]
     used = 0
     for text, style in spans:
-        for n, paragraph in enumerate(text.split("\n")):
+        for n, paragraph in enumerate(text.expandtabs(4).split("\n")):  # tabs as spaces, whose width is known
             if n:
                 lines.append([])
                 used = 0
