@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from itertools import pairwise
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from dlpath.exercises import ExerciseError
 from dlpath.exercises import backprop as bp
+from dlpath.exercises import walkthrough as wt
 from dlpath.exercises.walkthrough import mazur_example
 
 
@@ -295,3 +297,100 @@ def test_gradient_check_samples_a_large_network_and_leaves_it_unchanged():
     assert bp.gradient_check(params, X, Y, max_entries=50, seed=1) == first
     for (W, b), (W0, b0) in zip(params, before, strict=True):
         assert np.array_equal(W, W0) and np.array_equal(b, b0)
+
+
+def test_train_in_chunks_gives_what_train_gives_and_reports_each_chunk():
+    X, Y = bp.xor_data()
+    start = bp.init_params((2, 3, 1), 5)
+    reports = []
+    params, losses = bp.train_in_chunks(copy(start), X, Y, 2.0, 250, chunks=100, report=lambda *r: reports.append(r))
+    expected_params, expected_losses = bp.train(copy(start), X, Y, 2.0, 250)
+    np.testing.assert_array_equal(losses, expected_losses)
+    for (W, b), (W0, b0) in zip(params, expected_params, strict=True):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    assert [done for done, _ in reports] == list(range(2, 251, 2))  # chunks of 250 // 100 epochs
+    assert reports[-1][1] == losses[-1]
+
+
+def test_train_in_chunks_stops_where_train_stops_with_until_loss():
+    X, Y = bp.xor_data()
+    start = bp.init_params((2, 4, 1), 0)
+    _, expected = bp.train(copy(start), X, Y, 2.0, 2000, until_loss=0.05)
+    reports = []
+    _, losses = bp.train_in_chunks(copy(start), X, Y, 2.0, 2000, until_loss=0.05, report=lambda *r: reports.append(r))
+    np.testing.assert_array_equal(losses, expected)
+    assert len(expected) < 2000 and reports[-1] == (len(expected), expected[-1])
+
+
+# ------------------------------------------------------------------------------------------ explanations
+
+
+def test_loss_summary_says_when_until_loss_stopped_training():
+    assert bp.loss_summary([1.0, 0.5, 0.25], 0.2) == "Loss E = ½ Σ (output − target)² over 3 epochs: 1 → 0.2"
+    assert "over 3 epochs (stopped at loss ≤ 0.25): 1 → 0.2" in bp.loss_summary([1.0, 0.5, 0.25], 0.2, 0.25)
+    assert "stopped" not in bp.loss_summary([1.0, 0.5, 0.25], 0.2, 0.1)
+
+
+def test_explain_a_solved_run():
+    verdict = bp.Verdict(wrong=0, samples=4, final_loss=0.001234, stalled=True)
+    text = verdict.explain((2, 4, 1), 0, 2.0, 2000)
+    assert text == "Solved: all 4 outputs are on the right side of 0.5 (final loss 0.00123)."
+
+
+@pytest.mark.parametrize(
+    ("sizes", "seed", "try_seed", "try_layers"),
+    [
+        ((2, 2, 1), 1, "(--seed 2)", "--layers 2,4,1"),
+        ((2, 3, 3, 1), 7, "(--seed 8)", "--layers 2,6,6,1"),
+        ((2, 1), None, "(a different --seed)", "--layers 2,4,1"),  # weights from a file: no seed to change
+    ],
+)
+def test_explain_a_stuck_run_suggests_another_start_and_more_units(sizes, seed, try_seed, try_layers):
+    verdict = bp.Verdict(wrong=2, samples=4, final_loss=0.5, stalled=True)
+    text = verdict.explain(sizes, seed, 2.0, 300)
+    assert text.startswith("Stuck: 2 of 4 outputs are still on the wrong side of 0.5")
+    assert "local minimum" in text and try_seed in text and try_layers in text and "--epochs 3000" in text
+
+
+def test_explain_an_unfinished_run_says_to_train_longer():
+    verdict = bp.Verdict(wrong=1, samples=4, final_loss=0.3, stalled=False)
+    text = verdict.explain((2, 4, 1), 0, 0.5, 20)
+    assert text.startswith("Not solved yet: 1 of 4 outputs")
+    assert "Train longer (--epochs 40) or use a larger --lr (now 0.5)." in text
+
+
+def test_explain_gradient_check_says_what_was_compared_and_whether_it_agrees():
+    good = bp.explain_gradient_check(3e-10, 17, 17)
+    assert "over all 17 weights and biases" in good and "max relative error 3.0e-10 ✓" in good
+    sampled = bp.explain_gradient_check(3e-10, 400, 1089)
+    assert "over 400 randomly chosen of the 1089 weights and biases" in sampled
+    for error in (bp.GRADIENT_TOLERANCE, 0.2):
+        assert "✗ (above 1e-5: the analytic gradient looks wrong)" in bp.explain_gradient_check(error, 17, 17)
+
+
+# ------------------------------------------------------------------------------------------ the walkthrough's helpers
+
+
+def test_error_before_and_after_are_those_of_the_training_step():
+    net = mazur_example()
+    before, after = wt.error_before_and_after(wt.walkthrough(net))
+    assert before == pytest.approx(0.298371109, abs=5e-10)  # Mazur's published E_total
+    X, Y = net.inputs[None, :], net.targets[None, :]
+    new_params, _ = bp.train_step(net.params, X, Y, net.lr)
+    assert after == bp.loss(bp.forward(new_params, X)[-1], Y)
+
+
+def test_introduction_names_the_sample_its_targets_and_the_rate():
+    text = wt.introduction(mazur_example())
+    assert text.startswith("Inputs i1 = 0.05, i2 = 0.1; target_o1 = 0.01, target_o2 = 0.99; learning rate η = 0.5.")
+
+
+def test_load_xor_start_needs_two_inputs_and_one_output(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"layers": [{"W": [[1.0, -1.0], [-1.0, 1.0]]}, {"W": [[1.0], [1.0]]}]}))
+    assert wt.load_xor_start(good).layer_sizes == [2, 2, 1]
+    wide = tmp_path / "wide.json"
+    wide.write_text(json.dumps({"layers": [{"W": [[1.0, 2.0, 3.0]]}]}))
+    with pytest.raises(ExerciseError, match=r"wide\.json: a 1-3 network cannot learn XOR"):
+        wt.load_xor_start(wide)

@@ -162,3 +162,41 @@ def test_each_function_has_its_minimum_where_the_gradient_vanishes(name):
         e[i] = h
         numeric = (objective.f(x + e) - objective.f(x - e)) / (2 * h)
         assert objective.grad(x)[i] == pytest.approx(numeric, rel=1e-6, abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ verdict
+
+
+def test_verdict_of_the_bowl_names_the_step_it_came_within_a_thousandth():
+    path = gd.minimise(BOWL.grad, BOWL.start, BOWL.lr, BOWL.steps)
+    # by hand: x_k = −4·(1 − 2η)^k, y_k = 2·(1 − 10η)^k with η = 0.15
+    first = next(k for k in range(BOWL.steps + 1) if math.hypot(-4 * 0.7**k, 2 * (-0.5) ** k) < 1e-3)
+    text = gd.verdict(BOWL, path, gd.losses(BOWL.f, path))
+    assert text.startswith(f"Converged: within 0.001 of the minimum after {first} of 40 steps")
+    assert "--momentum 0.9" in text
+    assert "--momentum" not in gd.verdict(BOWL, path, gd.losses(BOWL.f, path), momentum=0.5)
+
+
+def test_verdict_at_the_edge_rate_says_to_lower_it():
+    path = gd.minimise(QUADRATIC.grad, -3.0, 1.0, 10)  # bounces between −3 and 7: f stays 25
+    text = gd.verdict(QUADRATIC, path, gd.losses(QUADRATIC.f, path))
+    assert text.startswith("Not there yet: after 10 steps the point -3 is 5 from the minimum (f = 25).")
+    assert "right at the edge (η ≈ 1)" in text and "Lower --lr" in text  # 2/L with L = f'' = 2
+
+
+@pytest.mark.parametrize(("momentum", "limit"), [(0.0, "0.00133"), (0.9, "0.00252")])
+def test_verdict_of_a_slow_run_suggests_a_rate_below_the_critical_one(momentum, limit):
+    path = gd.minimise(ROSENBROCK.grad, ROSENBROCK.start, ROSENBROCK.lr, 100, momentum)
+    text = gd.verdict(ROSENBROCK, path, gd.losses(ROSENBROCK.f, path), momentum)
+    # the Hessian at (−1.2, 1) by hand: [[2 − 400y + 1200x², −400x], [−400x, 200]], largest eigenvalue L
+    L = (1330 + 200) / 2 + math.sqrt(((1330 - 200) / 2) ** 2 + 480**2)
+    assert f"{2 * (1 + momentum) / L:.3g}" == limit
+    assert text.startswith(f"Not there yet: after 100 steps the point {gd.format_point(path[-1])}")
+    assert f"a larger --lr (below ≈ {limit}, where it would diverge)" in text
+    assert ("--momentum 0.9" in text) == (momentum == 0)
+
+
+def test_format_point_drops_the_brackets_in_one_dimension():
+    assert gd.format_point((-3.0,)) == "-3"
+    assert gd.format_point(np.array([-4.0, 2.5])) == "(-4, 2.5)"
+    assert gd.format_point((1e-7, 123456789.0)) == "(1e-07, 1.23457e+08)"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dlpath.exercises.sigmoid import sigmoid, sigmoid_prime, vanishing_threshold
+from dlpath.exercises.sigmoid import explain_vanishing, sigmoid, sigmoid_prime, vanishing_threshold
 
 moderate = st.floats(min_value=-30, max_value=30, allow_nan=False, allow_subnormal=False)
 any_finite = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_subnormal=False)
@@ -105,3 +105,8 @@ def test_vanishing_threshold_is_where_the_slope_falls_to_the_given_fraction():
     assert 5.9 < z < 6.0
     s = reference_sigmoid(z)
     assert s * (1 - s) == pytest.approx(0.01 * 0.25, rel=1e-9)
+
+
+def test_explain_vanishing_quotes_the_threshold_it_is_given():
+    assert "drops below 1% of that once |z| > 6.0." in explain_vanishing(vanishing_threshold(0.01))
+    assert "|z| > 4.2." in explain_vanishing(4.18)

@@ -138,33 +138,15 @@ def exercises(ctx: typer.Context) -> None:
     """List the exercises with the step and readings each goes with (run one: dlpath exercise NAME)."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.table import Table
-    from rich.text import Text
+    from dlpath.exercises import views
 
     catalog = None
     try:
         catalog = common.load_catalog()
     except DlpathError:
         pass  # the list still shows the reading ids without their titles
-    table = Table(title="Exercises", title_justify="left", show_lines=True)
-    table.add_column("Exercise", style="bold cyan", no_wrap=True)
-    table.add_column("Step", justify="right")
-    table.add_column("What it shows", ratio=3)
-    table.add_column("Readings", ratio=2)
-    for exercise in EXERCISES.values():
-        readings = Text()
-        for i, resource_id in enumerate(exercise.resource_ids):
-            if i:
-                readings.append("\n")
-            resource = catalog.resource(resource_id) if catalog is not None else None
-            if resource is None:
-                readings.append(resource_id, style="dim")
-            else:
-                readings.append(f"{resource.label} ", style="dim")
-                readings.append(common.clean(resource.title))
-        table.add_row(exercise.name, str(exercise.step), exercise.description, readings)
     out = common.console()
-    out.print(table)
+    out.print(views.exercise_table(EXERCISES.values(), catalog))
     _say(
         out,
         "Run one with 'dlpath exercise NAME' (e.g. dlpath exercise backprop); add --practice to write your"
@@ -174,8 +156,6 @@ def exercises(ctx: typer.Context) -> None:
 
 
 # ------------------------------------------------------------------------------------------ sigmoid
-
-SIGMOID_TABLE_Z = (-1000.0, -20.0, -10.0, -5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 1000.0)
 
 
 @exercise_app.command()
@@ -192,57 +172,16 @@ def sigmoid(
     if _practice_mode("sigmoid", path, practice, check, hint, force, time_limit):
         return
     _positive(width, "--range", "8")
-    import numpy as np
-    from rich.table import Table
-
     from dlpath.exercises import sigmoid as sg
     from dlpath.exercises import views
 
     out = common.console()
     _title(out, "The sigmoid σ(z) = 1 / (1 + e^(−z)) and its derivative σ'(z) = σ(z)(1 − σ(z))")
-
-    table = Table(title="Values in float64, and σ in float32", title_justify="left")
-    for name in ("z", "σ(z)", "σ'(z)", "σ'(z) / σ'(0)", "float32 σ(z)"):
-        table.add_column(name, justify="right")
-    z = np.array(SIGMOID_TABLE_Z)
-    s, ds = sg.sigmoid(z), sg.sigmoid_prime(z)
-    s32 = sg.sigmoid(z.astype(np.float32))
-    for zi, si, di, s32i in zip(z, s, ds, s32, strict=True):
-        table.add_row(f"{zi:g}", f"{si:.6g}", f"{di:.6g}", f"{di / 0.25:.2%}", f"{s32i:.6g}")
-    out.print(table)
-
     threshold = sg.vanishing_threshold(0.01)
-    xs = np.linspace(-width, width, 61)
-    out.print(
-        views.LinePlot(
-            list(xs),
-            [
-                views.Series("σ(z)", list(sg.sigmoid(xs)), "•", "cyan"),
-                views.Series("σ'(z)", list(sg.sigmoid_prime(xs)), "∘", "magenta"),
-            ],
-            height=13,
-            y_range=(0.0, 1.0),
-            shade=list(np.abs(xs) > threshold),
-            shade_label=f"σ' below 1% of its peak (|z| > {threshold:.1f})",
-        )
-    )
-    _say(
-        out,
-        "\nStable: the textbook 1/(1 + e^(−z)) needs e^1000 at z = −1000, which overflows to inf (NumPy warns),"
-        " and the equivalent e^z/(1 + e^z) gives inf/inf = NaN at z = 1000. dlpath computes"
-        " σ(z) = e^(−log(1 + e^(−z))) with np.logaddexp, which never overflows: σ(−1000) = 0 and σ(1000) = 1,"
-        " in float32 and float64, with no warning.",
-    )
-    _say(
-        out,
-        "\nWhere the slope vanishes: σ'(z) peaks at 1/4 when z = 0 and drops below 1% of that once"
-        f" |z| > {threshold:.1f}. A unit whose net input sits out there is saturated: its output hardly"
-        " moves, so almost no gradient flows back through it and its weights barely learn. Backpropagation"
-        " multiplies one σ' per layer, each at most 1/4, so through 10 sigmoid layers the gradient shrinks"
-        " by at least 4^10 ≈ a million: the vanishing gradient problem. That is why deep networks start with"
-        " small weights (to keep z near 0) and why most of them now use units such as ReLU, whose slope does"
-        " not fade.",
-    )
+    out.print(views.sigmoid_table())
+    out.print(views.sigmoid_plot(width, threshold))
+    _say(out, "\n" + sg.STABILITY_NOTE)
+    _say(out, "\n" + sg.explain_vanishing(threshold))
     _record("sigmoid", {"range": width})
 
 
@@ -313,27 +252,26 @@ def gradient_descent(
                 f" ({objective.formula}), got {len(x0)}: e.g. --start={example}"
             )
 
-    import numpy as np
+    from dlpath.exercises import views
 
     path_points = gd.minimise(objective.grad, x0, lr, steps, momentum)
     values = gd.losses(objective.f, path_points)
     divergence = gd.find_divergence(objective, path_points, lr, momentum)
 
     out = common.console()
-    settings = f"start {_point(x0)}, learning rate η = {lr:g}, {steps} steps"
+    settings = f"start {gd.format_point(x0)}, learning rate η = {lr:g}, {steps} steps"
     if momentum:
         settings += f", momentum β = {momentum:g}"
     _title(out, f"Gradient descent on the {objective.name}: {objective.formula}", settings)
     rule = "x ← x − η ∇f(x)" if not momentum else "v ← β v − η ∇f(x);  x ← x + v"
-    _say(out, f"Each step: {rule}.  The minimum is at {_point(objective.minimum)}.", "dim")
-    out.print(_path_table(np, objective, path_points, values))
-    _render_descent(out, np, objective, path_points, values, divergence)
+    _say(out, f"Each step: {rule}.  The minimum is at {gd.format_point(objective.minimum)}.", "dim")
+    out.print(views.path_table(objective, path_points, values))
+    out.print(views.descent_drawing(objective, path_points, values, divergence))
 
     if divergence is not None:
         _say(out, "\n" + divergence.explain(), "bold red")
     else:
-        _say(out, "\n" + _descent_verdict(np, objective, path_points, values, momentum))
-    last = values[np.isfinite(values)][-1] if np.isfinite(values).any() else float("nan")
+        _say(out, "\n" + gd.verdict(objective, path_points, values, momentum))
     _record(
         "gradient-descent",
         {
@@ -342,132 +280,9 @@ def gradient_descent(
             "steps": steps,
             "momentum": momentum,
             "diverged": divergence is not None,
-            "final_loss": None if divergence else float(last),
+            "final_loss": None if divergence else float(values[-1]),  # without a divergence every value is finite
         },
     )
-
-
-def _point(x) -> str:
-    return "(" + ", ".join(f"{float(v):g}" for v in x) + ")" if len(x) > 1 else f"{float(x[0]):g}"
-
-
-def _path_table(np, objective, path_points, values):
-    from rich.table import Table
-
-    names = ("x",) if objective.dim == 1 else ("x", "y")
-    table = Table(title="The path (first and last steps)", title_justify="left")
-    table.add_column("step", justify="right")
-    for name in names:
-        table.add_column(name, justify="right")
-    table.add_column("f", justify="right")
-    table.add_column("|∇f|", justify="right")
-    n = len(path_points)
-    shown = list(range(n)) if n <= 12 else list(range(8)) + [-1] + list(range(n - 3, n))
-    finite_rows = np.flatnonzero(np.all(np.isfinite(path_points), axis=1) & np.isfinite(values))
-    last_finite = int(finite_rows[-1]) if finite_rows.size else 0
-    if last_finite < n - 1:  # diverged: show up to the last number that still fit in floating point
-        shown = [k for k in shown if 0 <= k <= last_finite]
-        if last_finite not in shown:
-            shown += [-1, last_finite]
-        shown.append(-2)
-    for k in shown:
-        if k == -1:
-            table.add_row("…", *[""] * (len(names) + 2))
-            continue
-        if k == -2:
-            table.add_row(str(last_finite + 1), *["overflow"] * len(names), "overflow", "", style="red")
-            continue
-        point = path_points[k]
-        with np.errstate(over="ignore", invalid="ignore"):
-            gnorm = float(np.linalg.norm(objective.grad(point)))
-        table.add_row(str(k), *[f"{v:.6g}" for v in point], f"{values[k]:.6g}", f"{gnorm:.3g}")
-    return table
-
-
-def _render_descent(out, np, objective, path_points, values, divergence) -> None:
-    from dlpath.exercises import views
-
-    finite = np.isfinite(values)
-    if divergence is not None:  # plot only the part before the run-away, so the scale stays readable
-        sane = finite & (values <= 10 * (1 + abs(values[0])))
-        keep = path_points[: max(2, int(np.argmin(sane)) if not sane.all() else len(sane))]
-    else:
-        keep = path_points[finite]
-    _say(out, "\nf after each step (log scale):", "bold")
-    out.print(views.LossChart([float(v) for v in values[finite]], label="step", first=0))
-    lo = np.minimum(keep.min(axis=0), objective.minimum)
-    hi = np.maximum(keep.max(axis=0), objective.minimum)
-    pad = np.maximum((hi - lo) * 0.15, 0.5)
-    lo, hi = lo - pad, hi + pad
-    if objective.dim == 1:
-        half = float(np.abs(keep[:, 0] - objective.minimum[0]).max()) * 1.15 or 1.0
-        xs = np.linspace(objective.minimum[0] - half, objective.minimum[0] + half, 61)
-        ys = objective.f(xs[:, None])
-        points = [(float(p[0]), float(objective.f(p[None, :])[0]), "o") for p in keep]
-        points[0] = (points[0][0], points[0][1], "S")
-        until = " until it ran away" if divergence is not None else ""
-        _say(out, f"\nThe function and the points visited{until} (S the start, o each step):", "bold")
-        out.print(
-            views.LinePlot(list(xs), [views.Series(objective.formula, list(ys), "·", "cyan")], height=12, points=points)
-        )
-        return
-    cols, rows = 56, 28
-    gx = np.linspace(lo[0], hi[0], cols)
-    gy = np.linspace(hi[1], lo[1], rows)
-    grid = objective.f(np.stack(np.meshgrid(gx, gy), axis=-1))
-    shade = np.log1p(grid)
-    shade = (shade - shade.min()) / ((shade.max() - shade.min()) or 1.0)
-
-    def cell(p):
-        c = int(round((p[0] - lo[0]) / (hi[0] - lo[0]) * (cols - 1)))
-        r = int(round((hi[1] - p[1]) / (hi[1] - lo[1]) * (rows - 1)))
-        return r, c
-
-    marks = [(*cell(p), "•") for p in keep[1:-1]]
-    marks.append((*cell(objective.minimum), "*"))
-    marks.append((*cell(keep[-1]), "E"))
-    marks.append((*cell(keep[0]), "S"))
-    end = "E the last point before it ran away" if divergence is not None else "E the end"
-    _say(out, f"\nThe path over f (S the start, • each step, {end}, * the minimum; lighter is higher):", "bold")
-    out.print(
-        views.HeatMap(
-            shade.tolist(),
-            palette="sequential",
-            marks=marks,
-            row_labels=(f"y={hi[1]:.3g}", f"y={lo[1]:.3g}"),
-            col_labels=(f"x={lo[0]:.3g}", f"x={hi[0]:.3g}"),
-        )
-    )
-
-
-def _descent_verdict(np, objective, path_points, values, momentum) -> str:
-    """What a run that did not diverge achieved, and what to try next."""
-    from dlpath.exercises import gradient_descent as gd
-
-    minimum = np.array(objective.minimum)
-    steps = len(path_points) - 1
-    distances = np.linalg.norm(path_points - minimum, axis=1)
-    if distances[-1] < 1e-3:
-        first = int(np.flatnonzero(distances < 1e-3)[0])
-        more = ", or --momentum 0.9" if not momentum else ""
-        return (
-            f"Converged: within 0.001 of the minimum after {first} of {steps} steps (f = {values[-1]:.3g})."
-            f" Try a larger --lr to see it overshoot{more}."
-        )
-    limit = gd.critical_lr(gd.max_curvature(objective.grad, path_points[0]), momentum)
-    head = (
-        f"Not there yet: after {steps} steps the point {_point(path_points[-1])} is {distances[-1]:.3g}"
-        f" from the minimum (f = {values[-1]:.3g})."
-    )
-    if values[-1] >= values[0] * 0.999:
-        return head + (
-            f" The rate sits right at the edge (η ≈ {limit:.3g}), where steps stop shrinking: each one jumps"
-            " across the minimum to a point as high as the last. Lower --lr a little."
-        )
-    tips = ["more --steps (it is still improving)", f"a larger --lr (below ≈ {limit:.3g}, where it would diverge)"]
-    if not momentum:
-        tips.append("--momentum 0.9, which builds up speed along long gentle slopes")
-    return head + " Try " + ", ".join(tips[:-1]) + " or " + tips[-1] + "."
 
 
 # ------------------------------------------------------------------------------------------ backprop
@@ -542,16 +357,8 @@ def backprop(
     if lr is not None:
         _positive(lr, "--lr", "2")
     if walkthrough:
-        given = [
-            name
-            for name, value in (
-                ("--layers", layers),
-                ("--epochs", epochs),
-                ("--seed", seed),
-                ("--until-loss", until_loss),
-            )
-            if value is not None
-        ]
+        training_only = {"--layers": layers, "--epochs": epochs, "--seed": seed, "--until-loss": until_loss}
+        given = [name for name, value in training_only.items() if value is not None]
         if given:
             raise ExerciseError(
                 f"{', '.join(given)} cannot be used with --walkthrough, which shows one step of the network"
@@ -566,8 +373,7 @@ def backprop(
 def _walkthrough(weights: Path | None, lr: float | None) -> None:
     from dataclasses import replace
 
-    from rich.text import Text
-
+    from dlpath.exercises import views
     from dlpath.exercises import walkthrough as wt
 
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
@@ -578,42 +384,13 @@ def _walkthrough(weights: Path | None, lr: float | None) -> None:
     sizes = "-".join(str(n) for n in net.layer_sizes)
     title = f"One training step of a {sizes} network, by hand: "
     _title(out, title + ("Matt Mazur's worked example" if weights is None else common.clean(net.title)))
-    units = wt.unit_names(net.layer_sizes)
-    inputs = ", ".join(f"{u} = {v:g}" for u, v in zip(units[0], net.inputs, strict=True))
-    targets = ", ".join(f"target_{u} = {v:g}" for u, v in zip(units[-1], net.targets, strict=True))
-    _say(
-        out,
-        f"Inputs {inputs}; {targets}; learning rate η = {net.lr:g}. σ is the sigmoid; "
-        "E = ½ Σ (target − out)²; δ = ∂E/∂net.",
-        "dim",
-    )
-    for section in sections:
-        out.print()
-        out.print(Text(section.title, style="bold underline"))
-        for line in section.lines:
-            text = Text("  ")
-            text.append(line.name, style="bold cyan")
-            text.append(wt.render_line(line)[len(line.name) :])
-            out.print(text, soft_wrap=True)
+    _say(out, wt.introduction(net), "dim")
+    out.print(views.walkthrough(sections), crop=False)
     out.print()
     if weights is None:
-        _say(
-            out,
-            "These are the numbers of the post: E_total = 0.298371109 before the step, then w5⁺ = 0.35891648,"
-            " w1⁺ = 0.149780716 and the rest. The post keeps the biases fixed; dlpath updates them like any"
-            " weight (the b⁺ lines). That changes no weight of this step, because every gradient is taken"
-            " before anything moves, but it brings E_total⁺ a little lower than the post's 0.291027924.",
-            "dim",
-        )
-    after = sections[-1].lines[-1].value
-    _record(
-        "backprop", {"walkthrough": True, "layers": sizes, "loss_before": _error_before(sections), "loss_after": after}
-    )
-
-
-def _error_before(sections) -> float:
-    """E_total before the step, from the walkthrough's Error section."""
-    return next(line.value for s in sections for line in s.lines if line.name == "E_total")
+        _say(out, wt.MAZUR_NOTE, "dim")
+    before, after = wt.error_before_and_after(sections)
+    _record("backprop", {"walkthrough": True, "layers": sizes, "loss_before": before, "loss_after": after})
 
 
 def _train_xor(
@@ -624,7 +401,10 @@ def _train_xor(
     until_loss: float | None,
     weights: Path | None,
 ) -> None:
+    from functools import partial
+
     from dlpath.exercises import backprop as bp
+    from dlpath.exercises import views
 
     sizes = _layers(layers) if layers is not None else bp.DEFAULT_LAYERS
     lr = bp.DEFAULT_LR if lr is None else lr
@@ -633,20 +413,13 @@ def _train_xor(
     if until_loss is not None:
         _positive(until_loss, "--until-loss", "0.01")
 
-    import numpy as np
-
     if weights is not None:
         from dlpath.exercises import walkthrough as wt
 
         if layers is not None:
             raise ExerciseError("--layers and --weights cannot be combined: the weights file sets the layer sizes")
-        start = wt.load_network(weights, need_sample=False)
+        start = wt.load_xor_start(weights)
         sizes = tuple(start.layer_sizes)
-        if sizes[0] != 2 or sizes[-1] != 1:
-            raise ExerciseError(
-                f"weights file {weights}: a {'-'.join(map(str, sizes))} network cannot learn XOR, which needs"
-                " 2 inputs and 1 output (use --walkthrough to step through it instead)"
-            )
         params = start.params
         origin = f"weights from {weights.name}"
     else:
@@ -655,7 +428,7 @@ def _train_xor(
     X, Y = bp.xor_data()
     initial = [(W.copy(), b.copy()) for W, b in params]
 
-    params, history = _train_with_progress(bp, np, params, X, Y, lr, epochs, until_loss)
+    params, history = _train_with_progress(params, X, Y, lr, epochs, until_loss)
     output = bp.predict(params, X)
     verdict = bp.judge(history, output, Y)
 
@@ -666,64 +439,37 @@ def _train_xor(
         f"Backpropagation on XOR: a {shape} network of sigmoid units",
         f"learning rate η = {lr:g}, {origin}, full-batch gradient descent on the 4 samples",
     )
-    ran = len(history)
-    stopped = until_loss is not None and history[-1] <= until_loss
-    note = f" (stopped at loss ≤ {until_loss:g})" if stopped else ""
-    _say(
-        out,
-        f"\nLoss E = ½ Σ (output − target)² over {ran} epochs{note}: {history[0]:.4g} → {verdict.final_loss:.4g}",
-        "bold",
-    )
-    from dlpath.exercises import views
-
+    _say(out, "\n" + bp.loss_summary(history, verdict.final_loss, until_loss), "bold")
     out.print(views.LossChart([float(v) for v in history]))
-    out.print(_predictions_table(X, Y, output))
-    out.print(_decision_map(np, bp, params, X, Y))
-    out.print(views.scale_legend(out, "diverging", "output 0", "1"))
-    _say(out, "The digits mark the four XOR points, each showing its target.", "dim")
+    out.print(views.predictions_table(X, Y, output))
+    out.print(views.decision_map(out, partial(bp.predict, params), X, Y))
 
     error, checked = bp.gradient_check(initial, X, Y)
-    count = sum(W.size + b.size for W, b in initial)
-    which = f"all {count}" if checked == count else f"{checked} randomly chosen of the {count}"
-    ok = error < 1e-5
-    _say(
-        out,
-        f"\nGradient check at the starting weights: backprop against central finite differences"
-        f" (E(θ + h) − E(θ − h)) / 2h, h = 1e-5, over {which} weights and biases:"
-        f" max relative error {error:.1e} "
-        + (
-            "✓ (below 1e-5: they agree; a wrong gradient typically gives 1e-2 or more)"
-            if ok
-            else "✗ (above 1e-5: the analytic gradient looks wrong)"
-        ),
-        "green" if ok else "bold red",
-    )
-    _say(
-        out,
-        "\n" + _backprop_verdict(verdict, sizes, seed if weights is None else None, lr, epochs),
-        "bold green" if verdict.solved else "bold yellow",
-    )
+    total = sum(W.size + b.size for W, b in initial)
+    ok = error < bp.GRADIENT_TOLERANCE
+    _say(out, "\n" + bp.explain_gradient_check(error, checked, total), "green" if ok else "bold red")
+    start_seed = seed if weights is None else None
+    _say(out, "\n" + verdict.explain(sizes, start_seed, lr, epochs), "bold green" if verdict.solved else "bold yellow")
     _record(
         "backprop",
         {
             "layers": shape,
             "lr": lr,
-            "epochs": ran,
-            "seed": seed if weights is None else None,
+            "epochs": len(history),
+            "seed": start_seed,
             "final_loss": verdict.final_loss,
             "solved": verdict.solved,
         },
     )
 
 
-def _train_with_progress(bp, np, params, X, Y, lr, epochs, until_loss):
-    """``bp.train`` in chunks, with a progress bar on stderr when it is a terminal; (params, losses)."""
+def _train_with_progress(params, X, Y, lr, epochs, until_loss):
+    """``backprop.train`` with a progress bar on stderr when it is a terminal; (params, losses)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from dlpath.exercises import backprop as bp
+
     err = common.console(stderr=True)
-    chunk = max(1, epochs // 100)
-    parts = []
-    done = 0
     with Progress(
         TextColumn("training"),
         BarColumn(),
@@ -735,80 +481,8 @@ def _train_with_progress(bp, np, params, X, Y, lr, epochs, until_loss):
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("train", total=epochs, loss="…")
-        while done < epochs:
-            n = min(chunk, epochs - done)
-            params, part = bp.train(params, X, Y, lr, n, until_loss)
-            parts.append(part)
-            done += len(part)
-            progress.update(task, completed=done, loss=f"{part[-1]:.4g}")
-            if len(part) < n:
-                break
-    return params, np.concatenate(parts)
 
+        def report(done: int, loss: float) -> None:
+            progress.update(task, completed=done, loss=f"{loss:.4g}")
 
-def _predictions_table(X, Y, output):
-    from rich.table import Table
-
-    table = Table(title="Predictions", title_justify="left")
-    for name in ("x1", "x2", "target", "output", ""):
-        table.add_column(name, justify="right")
-    for x, y, o in zip(X, Y, output, strict=True):
-        right = (o[0] > 0.5) == (y[0] > 0.5)
-        table.add_row(
-            f"{x[0]:g}",
-            f"{x[1]:g}",
-            f"{y[0]:g}",
-            f"{o[0]:.4f}",
-            "✓" if right else "✗ wrong side of 0.5",
-            style=None if right else "red",
-        )
-    return table
-
-
-def _decision_map(np, bp, params, X, Y):
-    from rich.console import Group
-    from rich.text import Text
-
-    from dlpath.exercises import views
-
-    cols, rows, lo, hi = 48, 24, -0.25, 1.25
-    gx = np.linspace(lo, hi, cols)
-    gy = np.linspace(hi, lo, rows)
-    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-    values = bp.predict(params, grid).reshape(rows, cols)
-    marks = []
-    for x, y in zip(X, Y, strict=True):
-        c = int(round((x[0] - lo) / (hi - lo) * (cols - 1)))
-        r = int(round((hi - x[1]) / (hi - lo) * (rows - 1)))
-        marks.append((r, c, f"{y[0]:g}"))
-    heading = Text("\nDecision boundary: the network's output over the plane (x1 across, x2 up)", style="bold")
-    return Group(
-        heading,
-        views.HeatMap(
-            values.tolist(), marks=marks, row_labels=(f"{hi:g}", f"{lo:g}"), col_labels=(f"{lo:g}", f"{hi:g}")
-        ),
-    )
-
-
-def _backprop_verdict(verdict, sizes, seed, lr, epochs) -> str:
-    if verdict.solved:
-        return (
-            f"Solved: all {verdict.samples} outputs are on the right side of 0.5 (final loss {verdict.final_loss:.3g})."
-        )
-    hidden = sizes[1:-1]
-    wider = ",".join(["2"] + [str(max(4, 2 * n)) for n in hidden] + ["1"]) if hidden else "2,4,1"
-    other_seed = f" --seed {seed + 1}" if seed is not None else " a different --seed"
-    if verdict.stuck:
-        return (
-            f"Stuck: {verdict.wrong} of {verdict.samples} outputs are still on the wrong side of 0.5 and the loss"
-            f" has stopped falling (at {verdict.final_loss:.3g}). Training has settled in a local minimum (or a long"
-            " flat plateau) of the loss: every small step makes things no better, so gradient descent stays put."
-            " This happens with XOR, especially with few hidden units. Try another starting point"
-            f" ({other_seed.strip()}), more hidden units (--layers {wider}) or a different --lr; if it is only a"
-            f" plateau, many more epochs (--epochs {epochs * 10}) may get through it."
-        )
-    return (
-        f"Not solved yet: {verdict.wrong} of {verdict.samples} outputs are on the wrong side of 0.5, but the loss"
-        f" is still falling ({verdict.final_loss:.3g}). Train longer (--epochs {epochs * 2}) or use a larger --lr"
-        f" (now {lr:g})."
-    )
+        return bp.train_in_chunks(params, X, Y, lr, epochs, until_loss, report=report)

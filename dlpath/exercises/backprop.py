@@ -120,6 +120,33 @@ def train(params, X, Y, lr, epochs, until_loss=None):
     return params, history
 
 
+def train_in_chunks(params, X, Y, lr, epochs, until_loss=None, chunks=100, report=None):
+    """``train`` run in about ``chunks`` pieces, with the same result; ``report(epochs done, last E)`` after each.
+
+    ``report`` lets a caller show progress on a long run without the training code printing anything.
+    """
+    chunk = max(1, epochs // chunks)
+    parts = []
+    done = 0
+    while done < epochs:
+        n = min(chunk, epochs - done)
+        params, part = train(params, X, Y, lr, n, until_loss)
+        parts.append(part)
+        done += len(part)
+        if report is not None:
+            report(done, float(part[-1]))
+        if len(part) < n:
+            break
+    return params, np.concatenate(parts)
+
+
+def loss_summary(losses, final_loss: float, until_loss: float | None = None) -> str:
+    """A training run in one line: how many epochs (and whether ``until_loss`` stopped it), first and final E."""
+    stopped = until_loss is not None and losses[-1] <= until_loss
+    note = f" (stopped at loss ≤ {until_loss:g})" if stopped else ""
+    return f"Loss E = ½ Σ (output − target)² over {len(losses)} epochs{note}: {losses[0]:.4g} → {final_loss:.4g}"
+
+
 def predict(params, X) -> np.ndarray:
     """The network's outputs a^L for the rows of X, shape (n, n_L)."""
     return forward(params, X)[-1]
@@ -172,6 +199,24 @@ def gradient_check(params, X, Y, h=1e-5, max_entries=400, seed=0) -> tuple[float
     return max_relative_error([tuple(exact)], [tuple(numeric)]), max_entries
 
 
+GRADIENT_TOLERANCE = 1e-5  # a max relative error below this: backward and the finite differences agree
+
+
+def explain_gradient_check(error: float, checked: int, total: int) -> str:
+    """The result of ``gradient_check`` in words: ``error`` over ``checked`` of the ``total`` parameters."""
+    which = f"all {total}" if checked == total else f"{checked} randomly chosen of the {total}"
+    return (
+        f"Gradient check at the starting weights: backprop against central finite differences"
+        f" (E(θ + h) − E(θ − h)) / 2h, h = 1e-5, over {which} weights and biases:"
+        f" max relative error {error:.1e} "
+        + (
+            "✓ (below 1e-5: they agree; a wrong gradient typically gives 1e-2 or more)"
+            if error < GRADIENT_TOLERANCE
+            else "✗ (above 1e-5: the analytic gradient looks wrong)"
+        )
+    )
+
+
 def max_relative_error(grads_a, grads_b, floor: float = 1e-3) -> float:
     """The largest |a − b| / (|a| + |b|) over every entry of two gradient lists of the same structure.
 
@@ -206,6 +251,33 @@ class Verdict:
     def stuck(self) -> bool:
         """Unsolved and no longer improving: a local minimum or a long flat plateau of E."""
         return not self.solved and self.stalled
+
+    def explain(self, layer_sizes, seed: int | None, lr: float, epochs: int) -> str:
+        """How training went, in plain words, and which options to try next.
+
+        The arguments are the run's own; ``seed`` is that of the starting weights, None when they came from a file.
+        """
+        if self.solved:
+            return (
+                f"Solved: all {self.samples} outputs are on the right side of 0.5 (final loss {self.final_loss:.3g})."
+            )
+        hidden = layer_sizes[1:-1]
+        wider = ",".join(["2"] + [str(max(4, 2 * n)) for n in hidden] + ["1"]) if hidden else "2,4,1"
+        other_seed = f" --seed {seed + 1}" if seed is not None else " a different --seed"
+        if self.stuck:
+            return (
+                f"Stuck: {self.wrong} of {self.samples} outputs are still on the wrong side of 0.5 and the loss"
+                f" has stopped falling (at {self.final_loss:.3g}). Training has settled in a local minimum (or a long"
+                " flat plateau) of the loss: every small step makes things no better, so gradient descent stays put."
+                " This happens with XOR, especially with few hidden units. Try another starting point"
+                f" ({other_seed.strip()}), more hidden units (--layers {wider}) or a different --lr; if it is only a"
+                f" plateau, many more epochs (--epochs {epochs * 10}) may get through it."
+            )
+        return (
+            f"Not solved yet: {self.wrong} of {self.samples} outputs are on the wrong side of 0.5, but the loss"
+            f" is still falling ({self.final_loss:.3g}). Train longer (--epochs {epochs * 2}) or use a larger --lr"
+            f" (now {lr:g})."
+        )
 
 
 def judge(losses, output, Y) -> Verdict:

@@ -209,5 +209,41 @@ def find_divergence(objective: Objective, path: np.ndarray, lr: float, momentum:
     return Divergence(step=step, kind=kind, curvature=curvature, lr=lr, momentum=momentum)
 
 
+def verdict(objective: Objective, path: np.ndarray, values: np.ndarray, momentum: float = 0.0) -> str:
+    """What a run that did not diverge achieved, and what to try next: converged, bouncing, or still on its way.
+
+    ``path`` is what ``minimise`` returned (shape (steps + 1, dim)) and ``values`` is f along it.
+    """
+    minimum = np.array(objective.minimum)
+    steps = len(path) - 1
+    distances = np.linalg.norm(path - minimum, axis=1)
+    if distances[-1] < 1e-3:
+        first = int(np.flatnonzero(distances < 1e-3)[0])
+        more = ", or --momentum 0.9" if not momentum else ""
+        return (
+            f"Converged: within 0.001 of the minimum after {first} of {steps} steps (f = {values[-1]:.3g})."
+            f" Try a larger --lr to see it overshoot{more}."
+        )
+    limit = critical_lr(max_curvature(objective.grad, path[0]), momentum)
+    head = (
+        f"Not there yet: after {steps} steps the point {format_point(path[-1])} is {distances[-1]:.3g}"
+        f" from the minimum (f = {values[-1]:.3g})."
+    )
+    if values[-1] >= values[0] * 0.999:
+        return head + (
+            f" The rate sits right at the edge (η ≈ {limit:.3g}), where steps stop shrinking: each one jumps"
+            " across the minimum to a point as high as the last. Lower --lr a little."
+        )
+    tips = ["more --steps (it is still improving)", f"a larger --lr (below ≈ {limit:.3g}, where it would diverge)"]
+    if not momentum:
+        tips.append("--momentum 0.9, which builds up speed along long gentle slopes")
+    return head + " Try " + ", ".join(tips[:-1]) + " or " + tips[-1] + "."
+
+
+def format_point(x) -> str:
+    """A point as the exercise prints it: ``-3`` in 1-D, ``(-4, 2)`` otherwise."""
+    return "(" + ", ".join(f"{float(v):g}" for v in x) + ")" if len(x) > 1 else f"{float(x[0]):g}"
+
+
 def _g(x: float) -> str:
     return f"{x:.3g}"

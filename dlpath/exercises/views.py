@@ -1,4 +1,4 @@
-"""Terminal charts for the exercises, as Rich renderables: a loss curve, line plots and heat maps.
+"""The exercises' terminal output as Rich renderables: charts (loss curve, line plots, heat maps) and tables.
 
 Each one draws with colour on a colour terminal and falls back to plain characters (a density ramp,
 markers and axes) when NO_COLOR is set or the output is not a terminal, so what it shows stays
@@ -8,13 +8,22 @@ readable in a pipe, a log or a test.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.color import Color
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.style import Style
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from dlpath.catalog import Catalog
+    from dlpath.exercises import Exercise
+    from dlpath.exercises.gradient_descent import Divergence, Objective
+    from dlpath.exercises.walkthrough import Section
 
 BARS = " ▁▂▃▄▅▆▇█"
 RAMP = " .:-=+*#%@"  # plain-text shades, light to dark
@@ -247,3 +256,243 @@ def scale_legend(console: Console, palette: str, low: str, high: str, width: int
             text.append(RAMP[min(len(RAMP) - 1, int(t * len(RAMP)))])
     text.append(f" {high}")
     return text
+
+
+# What each exercise shows. NumPy is imported inside: the exercise list uses this module without NumPy.
+
+
+def exercise_table(exercises: Iterable[Exercise], catalog: Catalog | None) -> Table:
+    """The exercises with their step and readings: titles from ``catalog``, or the bare ids without one."""
+    from rich.table import Table
+
+    from dlpath.cli.common import clean
+
+    table = Table(title="Exercises", title_justify="left", show_lines=True)
+    table.add_column("Exercise", style="bold cyan", no_wrap=True)
+    table.add_column("Step", justify="right")
+    table.add_column("What it shows", ratio=3)
+    table.add_column("Readings", ratio=2)
+    for exercise in exercises:
+        readings = Text()
+        for i, resource_id in enumerate(exercise.resource_ids):
+            if i:
+                readings.append("\n")
+            resource = catalog.resource(resource_id) if catalog is not None else None
+            if resource is None:
+                readings.append(resource_id, style="dim")
+            else:
+                readings.append(f"{resource.label} ", style="dim")
+                readings.append(clean(resource.title))
+        table.add_row(exercise.name, str(exercise.step), exercise.description, readings)
+    return table
+
+
+SIGMOID_TABLE_Z = (-1000.0, -20.0, -10.0, -5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 1000.0)
+
+
+def sigmoid_table(z: Sequence[float] = SIGMOID_TABLE_Z) -> Table:
+    """σ(z), σ'(z) and σ'(z) as a share of its peak in float64, and σ(z) in float32, for each z."""
+    import numpy as np
+    from rich.table import Table
+
+    from dlpath.exercises.sigmoid import sigmoid, sigmoid_prime
+
+    table = Table(title="Values in float64, and σ in float32", title_justify="left")
+    for name in ("z", "σ(z)", "σ'(z)", "σ'(z) / σ'(0)", "float32 σ(z)"):
+        table.add_column(name, justify="right")
+    z = np.array(z, dtype=float)
+    s, ds = sigmoid(z), sigmoid_prime(z)
+    s32 = sigmoid(z.astype(np.float32))
+    for zi, si, di, s32i in zip(z, s, ds, s32, strict=True):
+        table.add_row(f"{zi:g}", f"{si:.6g}", f"{di:.6g}", f"{di / 0.25:.2%}", f"{s32i:.6g}")
+    return table
+
+
+def sigmoid_plot(width: float, threshold: float) -> LinePlot:
+    """σ and σ' for z from −``width`` to ``width``, the axis marked where |z| > ``threshold``."""
+    import numpy as np
+
+    from dlpath.exercises.sigmoid import sigmoid, sigmoid_prime
+
+    xs = np.linspace(-width, width, 61)
+    return LinePlot(
+        list(xs),
+        [Series("σ(z)", list(sigmoid(xs)), "•", "cyan"), Series("σ'(z)", list(sigmoid_prime(xs)), "∘", "magenta")],
+        height=13,
+        y_range=(0.0, 1.0),
+        shade=list(np.abs(xs) > threshold),
+        shade_label=f"σ' below 1% of its peak (|z| > {threshold:.1f})",
+    )
+
+
+def path_table(objective: Objective, path, values) -> Table:
+    """The first and last steps of a descent: x (and y), f and |∇f|, up to the overflow if it diverged.
+
+    ``path`` is what ``gradient_descent.minimise`` returned (shape (steps + 1, dim)) and ``values`` is f along it.
+    """
+    import numpy as np
+    from rich.table import Table
+
+    names = ("x",) if objective.dim == 1 else ("x", "y")
+    table = Table(title="The path (first and last steps)", title_justify="left")
+    table.add_column("step", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column("f", justify="right")
+    table.add_column("|∇f|", justify="right")
+    n = len(path)
+    shown = list(range(n)) if n <= 12 else list(range(8)) + [-1] + list(range(n - 3, n))
+    finite_rows = np.flatnonzero(np.all(np.isfinite(path), axis=1) & np.isfinite(values))
+    last_finite = int(finite_rows[-1]) if finite_rows.size else 0
+    if last_finite < n - 1:  # diverged: show up to the last number that still fit in floating point
+        shown = [k for k in shown if 0 <= k <= last_finite]
+        if last_finite not in shown:
+            shown += [-1, last_finite]
+        shown.append(-2)
+    for k in shown:
+        if k == -1:
+            table.add_row("…", *[""] * (len(names) + 2))
+            continue
+        if k == -2:
+            table.add_row(str(last_finite + 1), *["overflow"] * len(names), "overflow", "", style="red")
+            continue
+        point = path[k]
+        with np.errstate(over="ignore", invalid="ignore"):
+            gnorm = float(np.linalg.norm(objective.grad(point)))
+        table.add_row(str(k), *[f"{v:.6g}" for v in point], f"{values[k]:.6g}", f"{gnorm:.3g}")
+    return table
+
+
+def descent_drawing(objective: Objective, path, values, divergence: Divergence | None) -> Group:
+    """f after each step, then the points visited: over the curve of f in 1-D, over a map of f in 2-D.
+
+    After a divergence only the points before the run-away are drawn, so the scale stays readable.
+    """
+    import numpy as np
+
+    finite = np.isfinite(values)
+    if divergence is not None:
+        sane = finite & (values <= 10 * (1 + abs(values[0])))
+        keep = path[: max(2, int(np.argmin(sane)) if not sane.all() else len(sane))]
+    else:
+        keep = path[finite]
+    draw = _descent_curve if objective.dim == 1 else _descent_map
+    return Group(
+        Text("\nf after each step (log scale):", style="bold"),
+        LossChart([float(v) for v in values[finite]], label="step", first=0),
+        *draw(objective, keep, divergence is not None),
+    )
+
+
+def _descent_curve(objective: Objective, keep, diverged: bool) -> tuple[Text, LinePlot]:
+    import numpy as np
+
+    half = float(np.abs(keep[:, 0] - objective.minimum[0]).max()) * 1.15 or 1.0
+    xs = np.linspace(objective.minimum[0] - half, objective.minimum[0] + half, 61)
+    ys = objective.f(xs[:, None])
+    points = [(float(p[0]), float(objective.f(p[None, :])[0]), "o") for p in keep]
+    points[0] = (points[0][0], points[0][1], "S")
+    until = " until it ran away" if diverged else ""
+    return (
+        Text(f"\nThe function and the points visited{until} (S the start, o each step):", style="bold"),
+        LinePlot(list(xs), [Series(objective.formula, list(ys), "·", "cyan")], height=12, points=points),
+    )
+
+
+def _descent_map(objective: Objective, keep, diverged: bool) -> tuple[Text, HeatMap]:
+    import numpy as np
+
+    lo = np.minimum(keep.min(axis=0), objective.minimum)
+    hi = np.maximum(keep.max(axis=0), objective.minimum)
+    pad = np.maximum((hi - lo) * 0.15, 0.5)
+    lo, hi = lo - pad, hi + pad
+    cols, rows = 56, 28
+    gx = np.linspace(lo[0], hi[0], cols)
+    gy = np.linspace(hi[1], lo[1], rows)
+    grid = objective.f(np.stack(np.meshgrid(gx, gy), axis=-1))
+    shade = np.log1p(grid)
+    shade = (shade - shade.min()) / ((shade.max() - shade.min()) or 1.0)
+
+    def cell(p):
+        c = int(round((p[0] - lo[0]) / (hi[0] - lo[0]) * (cols - 1)))
+        r = int(round((hi[1] - p[1]) / (hi[1] - lo[1]) * (rows - 1)))
+        return r, c
+
+    marks = [(*cell(p), "•") for p in keep[1:-1]]
+    marks.append((*cell(objective.minimum), "*"))
+    marks.append((*cell(keep[-1]), "E"))
+    marks.append((*cell(keep[0]), "S"))
+    end = "E the last point before it ran away" if diverged else "E the end"
+    return (
+        Text(f"\nThe path over f (S the start, • each step, {end}, * the minimum; lighter is higher):", style="bold"),
+        HeatMap(
+            shade.tolist(),
+            palette="sequential",
+            marks=marks,
+            row_labels=(f"y={hi[1]:.3g}", f"y={lo[1]:.3g}"),
+            col_labels=(f"x={lo[0]:.3g}", f"x={hi[0]:.3g}"),
+        ),
+    )
+
+
+def predictions_table(X, Y, output) -> Table:
+    """Each sample (rows of X), its target, the network's output and whether it is on the right side of 0.5."""
+    from rich.table import Table
+
+    table = Table(title="Predictions", title_justify="left")
+    for name in ("x1", "x2", "target", "output", ""):
+        table.add_column(name, justify="right")
+    for x, y, o in zip(X, Y, output, strict=True):
+        right = (o[0] > 0.5) == (y[0] > 0.5)
+        table.add_row(
+            f"{x[0]:g}",
+            f"{x[1]:g}",
+            f"{y[0]:g}",
+            f"{o[0]:.4f}",
+            "✓" if right else "✗ wrong side of 0.5",
+            style=None if right else "red",
+        )
+    return table
+
+
+def decision_map(console: Console, predict: Callable, X, Y) -> Group:
+    """A network's output over the plane around the unit square, the samples X marked with their targets Y.
+
+    ``predict`` maps points of shape (n, 2) to outputs of shape (n, 1); ``console`` decides the key's colours.
+    """
+    import numpy as np
+
+    cols, rows, lo, hi = 48, 24, -0.25, 1.25
+    gx = np.linspace(lo, hi, cols)
+    gy = np.linspace(hi, lo, rows)
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    values = predict(grid).reshape(rows, cols)
+    marks = []
+    for x, y in zip(X, Y, strict=True):
+        c = int(round((x[0] - lo) / (hi - lo) * (cols - 1)))
+        r = int(round((hi - x[1]) / (hi - lo) * (rows - 1)))
+        marks.append((r, c, f"{y[0]:g}"))
+    return Group(
+        Text("\nDecision boundary: the network's output over the plane (x1 across, x2 up)", style="bold"),
+        HeatMap(values.tolist(), marks=marks, row_labels=(f"{hi:g}", f"{lo:g}"), col_labels=(f"{lo:g}", f"{hi:g}")),
+        scale_legend(console, "diverging", "output 0", "1"),
+        Text("The digits mark the four XOR points, each showing its target.", style="dim"),
+    )
+
+
+def walkthrough(sections: Sequence[Section]) -> Group:
+    """The sections of a walkthrough, each after a blank line: its title, then one quantity a line.
+
+    Print it with ``crop=False``: the quantities' lines are never wrapped or cut, so each stays one line.
+    """
+    from dlpath.exercises.walkthrough import render_line
+
+    parts: list[Text] = []
+    for section in sections:
+        parts += [Text(), Text(section.title, style="bold underline")]
+        for line in section.lines:
+            text = Text("  ", no_wrap=True, overflow="ignore")
+            text.append(line.name, style="bold cyan")
+            text.append(render_line(line)[len(line.name) :])
+            parts.append(text)
+    return Group(*parts)

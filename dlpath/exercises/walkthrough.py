@@ -67,6 +67,14 @@ def mazur_example() -> Network:
     return Network(params, np.array([0.05, 0.10]), np.array([0.01, 0.99]), 0.5, "Matt Mazur's worked example")
 
 
+MAZUR_NOTE = (  # how the walkthrough of ``mazur_example`` compares with the post
+    "These are the numbers of the post: E_total = 0.298371109 before the step, then w5⁺ = 0.35891648,"
+    " w1⁺ = 0.149780716 and the rest. The post keeps the biases fixed; dlpath updates them like any"
+    " weight (the b⁺ lines). That changes no weight of this step, because every gradient is taken"
+    " before anything moves, but it brings E_total⁺ a little lower than the post's 0.291027924."
+)
+
+
 def load_network(path: Path, need_sample: bool = True) -> Network:
     """A Network from a JSON file; ExerciseError naming the file and the problem if it is unusable.
 
@@ -128,6 +136,21 @@ def load_network(path: Path, need_sample: bool = True) -> Network:
         raise fail(f'"lr" must be a positive number, got {lr!r}')
     title = doc.get("title", path.name)
     return Network(params, inputs, targets, float(lr), str(title))
+
+
+def load_xor_start(path: Path) -> Network:
+    """Starting weights to train on XOR, from a JSON file as ``load_network`` reads it (no sample needed).
+
+    ExerciseError unless the network has the 2 inputs and 1 output XOR needs.
+    """
+    net = load_network(path, need_sample=False)
+    sizes = net.layer_sizes
+    if sizes[0] != 2 or sizes[-1] != 1:
+        raise ExerciseError(
+            f"weights file {path}: a {'-'.join(map(str, sizes))} network cannot learn XOR, which needs"
+            " 2 inputs and 1 output (use --walkthrough to step through it instead)"
+        )
+    return net
 
 
 def _number(value, where: str, fail) -> float:
@@ -298,6 +321,23 @@ def walkthrough(net: Network) -> list[Section]:
         )
     )
     return sections
+
+
+def introduction(net: Network) -> str:
+    """The sample, its targets and η of ``net``, and the notation: what a walkthrough opens with."""
+    units = unit_names(net.layer_sizes)
+    inputs = ", ".join(f"{u} = {v:g}" for u, v in zip(units[0], net.inputs, strict=True))
+    targets = ", ".join(f"target_{u} = {v:g}" for u, v in zip(units[-1], net.targets, strict=True))
+    return (
+        f"Inputs {inputs}; {targets}; learning rate η = {net.lr:g}. σ is the sigmoid; "
+        "E = ½ Σ (target − out)²; δ = ∂E/∂net."
+    )
+
+
+def error_before_and_after(sections: list[Section]) -> tuple[float, float]:
+    """E_total before and after the step, read from the sections ``walkthrough`` returned."""
+    before = next(line.value for section in sections for line in section.lines if line.name == "E_total")
+    return before, sections[-1].lines[-1].value
 
 
 def _out(unit: str, layer: int) -> str:
