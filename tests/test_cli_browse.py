@@ -143,7 +143,7 @@ def test_console_script_path_loads_only_the_commands_module():
     assert proc.returncode == 0, proc.stderr
     loaded = proc.stdout.strip().splitlines()[-1]
     assert "dlpath.cli.progress" in loaded
-    assert "dlpath.cli.exercise" not in loaded and "dlpath.cli.links" not in loaded
+    assert not any(f"dlpath.cli.{m}" in loaded for m in ("browse", "exercise", "links", "practice"))
 
 
 def test_help_lists_every_command_through_the_console_script():

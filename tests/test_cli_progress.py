@@ -111,8 +111,7 @@ def last_check(monkeypatch):
 
     fake = types.ModuleType("dlpath.links.last_run")
     fake.verdicts, fake.archives = {}, {}
-    fake.load_last_verdicts = lambda: dict(fake.verdicts)
-    fake.load_last_archives = lambda: dict(fake.archives)
+    fake.last_check_of = lambda url: (fake.verdicts.get(url), fake.archives.get(url))
     monkeypatch.setitem(sys.modules, "dlpath.links.last_run", fake)
     monkeypatch.setattr(dlpath.links, "last_run", fake, raising=False)
     return fake

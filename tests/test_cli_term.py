@@ -75,12 +75,26 @@ def test_wrapped_lines_fit_and_lose_no_text(spans, width):
     ],
 )
 def test_styles_follow_richs_rules(environ, tty, styled):
-    assert styled_terminal(_Tty() if tty else io.StringIO(), environ) is styled
+    from rich.console import Console
+
+    stream = _Tty() if tty else io.StringIO()
+    assert styled_terminal(stream, environ) is styled
+    rich = Console(file=stream, _environ=environ)  # the rules the Rich commands follow in the same place
+    assert (rich.is_terminal and not rich.is_dumb_terminal) is styled
 
 
-def test_width_comes_from_columns_else_80_off_a_terminal():
+def test_width_comes_from_columns_else_the_terminal_else_80(monkeypatch):
+    import os
+
     assert terminal_width({"COLUMNS": "132"}) == 132
-    assert terminal_width({"COLUMNS": "wide"}) in (80, *range(1, 1000))  # unusable: the terminal or 80
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((97, 30)))
+    assert terminal_width({"COLUMNS": "wide"}) == 97  # unusable COLUMNS: the terminal's width
+
+    def no_terminal(fd):
+        raise OSError(25, "Inappropriate ioctl for device")
+
+    monkeypatch.setattr(os, "get_terminal_size", no_terminal)
+    assert terminal_width({}) == 80
 
 
 def test_writer_styles_runs_keeps_bold_under_no_color_and_nothing_off_a_terminal(monkeypatch):

@@ -101,19 +101,12 @@ def _named(catalog: "Catalog", resource_id: str) -> "list[Span]":
 def _link_check(resource: "Resource") -> tuple["Resource", str | None]:
     """The last link check's verdict on this resource's URL if it found it dead (else None), and the resource
     with an archived copy to offer: its own ``archive_url``, else a snapshot that check found."""
-    try:
-        from dlpath.links import last_run
-    except ImportError:  # a build without the link checker
+    from dlpath.links.last_run import last_check_of  # a damaged file reads as no check: it never stops 'next'
+
+    verdict, found = last_check_of(resource.url)
+    if verdict not in DEAD_VERDICTS:
         return resource, None
-    try:
-        verdict = last_run.load_last_verdicts().get(resource.url)
-        if verdict not in DEAD_VERDICTS:
-            return resource, None
-        archives = getattr(last_run, "load_last_archives", None)
-        found = archives().get(resource.url) if archives and not resource.archive_url else None
-    except (DlpathError, OSError, ValueError):  # a damaged last-run file must not stop 'next'
-        return resource, None
-    if found:
+    if found and not resource.archive_url:
         resource = resource._replace(archive_url=found)
     return resource, verdict
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dlpath.errors import DlpathError, NotFoundError
+from dlpath.errors import DlpathError
 
 
 class ExerciseError(DlpathError):
@@ -52,12 +52,3 @@ EXERCISES: dict[str, Exercise] = {
     )
 }
 
-
-def get_exercise(name: str) -> Exercise:
-    """The exercise called ``name``; NotFoundError listing the exercises otherwise."""
-    try:
-        return EXERCISES[name]
-    except KeyError:
-        raise NotFoundError(
-            f"no exercise named '{name}': the exercises are {', '.join(EXERCISES)} (see 'dlpath exercise')"
-        ) from None

@@ -35,22 +35,28 @@ def _read() -> dict[str, Any]:
     return links if isinstance(links, dict) else {}
 
 
+def _each(field: str) -> dict[str, str]:
+    return {url: entry[field] for url, entry in _read().items()
+            if isinstance(entry, dict) and isinstance(entry.get(field), str)}
+
+
 def load_last_verdicts() -> dict[str, str]:
     """url -> verdict (``ok``, ``broken``, ...) from the last runs; {} if there is none or it is unreadable."""
-    return {
-        url: entry["verdict"]
-        for url, entry in _read().items()
-        if isinstance(entry, dict) and isinstance(entry.get("verdict"), str)
-    }
+    return _each("verdict")
 
 
 def load_last_archives() -> dict[str, str]:
     """url -> archived copy (a Wayback snapshot) found by ``--suggest-archive`` for dead links; {} if none."""
-    return {
-        url: entry["archived_copy"]
-        for url, entry in _read().items()
-        if isinstance(entry, dict) and isinstance(entry.get("archived_copy"), str)
-    }
+    return _each("archived_copy")
+
+
+def last_check_of(url: str) -> tuple[str | None, str | None]:
+    """The last runs' verdict on ``url`` and the archived copy they found, each None if unknown (one read)."""
+    entry = _read().get(url)
+    if not isinstance(entry, dict):
+        return None, None
+    verdict, copy = entry.get("verdict"), entry.get("archived_copy")
+    return (verdict if isinstance(verdict, str) else None), (copy if isinstance(copy, str) else None)
 
 
 def save_last_run(entries: dict[str, dict[str, Any]]) -> None:
