@@ -93,7 +93,7 @@ def test_gradient_descent_explains_divergence_instead_of_printing_inf_or_nan():
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "diverged" in out and "too large" in out and "2/L" in out
-    assert "--lr 0.05" in out  # a concrete, safe suggestion
+    assert "--lr 0.1" in out  # a concrete, safe suggestion: half of 2/L
     assert not NAN_OR_INF.search(out)
 
 
@@ -102,6 +102,32 @@ def test_gradient_descent_overflow_shows_the_word_overflow():
     assert result.exit_code == 0, result.output
     assert "overflow" in result.stdout
     assert not NAN_OR_INF.search(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--lr", "1e300"],
+        ["--lr", "1e200", "--function", "quadratic"],
+        ["--function", "rosenbrock", "--lr", "1e300"],
+        ["--momentum", "0.9", "--lr", "1e300"],
+        ["--start=1e150,1"],
+        ["--function", "quadratic", "--start=1e150"],
+    ],
+)
+def test_gradient_descent_huge_values_are_explained_as_overflow_without_crashing(args):
+    result = run("gradient-descent", *args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and not NAN_OR_INF.search(result.stdout)
+    if "--lr" in args:
+        assert "overflowed" in result.stdout and "2/L" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--start=1e200,1"], ["--function", "rosenbrock", "--start=1e100,1"]])
+def test_gradient_descent_a_start_where_f_overflows_is_a_one_line_error(args):
+    result = run("gradient-descent", *args)
+    assert result.exit_code == 2
+    assert "overflows floating point" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_gradient_descent_one_dimensional_with_momentum_and_start():

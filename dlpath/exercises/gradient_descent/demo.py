@@ -73,6 +73,10 @@ def run(
                 f" ({objective.formula}), got {len(x0)}: e.g. --start={example}"
             )
 
+    problem = gd.check_start(objective, x0)
+    if problem:
+        raise ExerciseError(problem)
+
     from dlpath.exercises.gradient_descent import views
     from dlpath.exercises.views import say, title
 
@@ -92,7 +96,7 @@ def run(
     if divergence is not None:
         say(out, "\n" + divergence.explain(), "bold red")
     else:
-        say(out, "\n" + gd.verdict(objective, path_points, values, momentum))
+        say(out, "\n" + gd.verdict(objective, path_points, values, lr, momentum))
     return {
         "function": objective.name,
         "lr": lr,

@@ -79,8 +79,11 @@ def _descent_curve(objective: Objective, keep, diverged: bool) -> tuple[Text, Li
 
     half = float(np.abs(keep[:, 0] - objective.minimum[0]).max()) * 1.15 or 1.0
     xs = np.linspace(objective.minimum[0] - half, objective.minimum[0] + half, 61)
-    ys = objective.f(xs[:, None])
-    points = [(float(p[0]), float(objective.f(p[None, :])[0]), "o") for p in keep]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ys = objective.f(xs[:, None])
+        points = [(float(p[0]), float(objective.f(p[None, :])[0]), "o") for p in keep]
+    if not (np.all(np.isfinite(ys)) and all(np.isfinite(p[1]) for p in points)):
+        return (Text("\n(The points are too far apart to draw: f overflows between them.)", style="dim"), Text(""))
     points[0] = (points[0][0], points[0][1], "S")
     until = " until it ran away" if diverged else ""
     return (
@@ -99,9 +102,14 @@ def _descent_map(objective: Objective, keep, diverged: bool) -> tuple[Text, Heat
     cols, rows = 56, 28
     gx = np.linspace(lo[0], hi[0], cols)
     gy = np.linspace(hi[1], lo[1], rows)
-    grid = objective.f(np.stack(np.meshgrid(gx, gy), axis=-1))
-    shade = np.log1p(grid)
-    shade = (shade - shade.min()) / ((shade.max() - shade.min()) or 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shade = np.log1p(objective.f(np.stack(np.meshgrid(gx, gy), axis=-1)))
+    finite = np.isfinite(shade)
+    if not finite.any():
+        shade = np.zeros_like(shade)
+    else:  # where f overflows (a map spanning a run-away) the map is simply at its highest
+        low, high = shade[finite].min(), shade[finite].max()
+        shade = np.where(finite, (shade - low) / ((high - low) or 1.0), 1.0)
 
     def cell(p):
         c = int(round((p[0] - lo[0]) / (hi[0] - lo[0]) * (cols - 1)))
