@@ -208,6 +208,20 @@ def test_backprop_says_plainly_when_it_is_stuck_in_a_local_minimum():
     assert "--seed 2" in out and "--layers 2,4,1" in out
 
 
+def test_backprop_without_a_hidden_layer_says_xor_is_not_linearly_separable():
+    result = run("backprop", "--layers", "2,1")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "not linearly separable" in out and "local minimum" not in out and "another seed" not in out
+
+
+def test_backprop_with_a_huge_rate_says_saturation_not_local_minimum():
+    result = run("backprop", "--lr", "50")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Saturated" in out and "not a local minimum" in out
+
+
 def test_backprop_too_few_epochs_says_to_train_longer():
     result = run("backprop", "--lr", "0.5", "--epochs", "20")
     assert result.exit_code == 0, result.output

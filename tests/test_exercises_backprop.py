@@ -343,7 +343,7 @@ def test_explain_a_solved_run():
     [
         ((2, 2, 1), 1, "(--seed 2)", "--layers 2,4,1"),
         ((2, 3, 3, 1), 7, "(--seed 8)", "--layers 2,6,6,1"),
-        ((2, 1), None, "(a different --seed)", "--layers 2,4,1"),  # weights from a file: no seed to change
+        ((2, 4, 1), None, "(a different --seed)", "--layers 2,8,1"),  # weights from a file: no seed to change
     ],
 )
 def test_explain_a_stuck_run_suggests_another_start_and_more_units(sizes, seed, try_seed, try_layers):
@@ -351,6 +351,43 @@ def test_explain_a_stuck_run_suggests_another_start_and_more_units(sizes, seed, 
     text = verdict.explain(sizes, seed, 2.0, 300)
     assert text.startswith("Stuck: 2 of 4 outputs are still on the wrong side of 0.5")
     assert "local minimum" in text and try_seed in text and try_layers in text and "--epochs 3000" in text
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_no_hidden_layer_is_never_blamed_on_a_local_minimum_but_on_linear_separability(seed):
+    X, Y = bp.xor_data()
+    params, losses = bp.train(bp.init_params((2, 1), seed), X, Y, 2.0, 500)
+    activations = bp.forward(params, X)
+    outcome = bp.training_outcome(losses, activations[-1], Y, activations)
+    assert not outcome.solved  # a single sigmoid unit can never get all four right
+    text = outcome.explain((2, 1), seed, 2.0, 500)
+    assert text.startswith("Cannot be solved") and "not linearly separable" in text and "straight line" in text
+    assert "local minimum" not in text and "--seed" not in text and "--layers 2,2,1" in text
+
+
+@pytest.mark.parametrize("lr", [50.0, 200.0])
+def test_a_loss_that_rises_because_units_saturate_is_called_saturation(lr):
+    X, Y = bp.xor_data()
+    params, losses = bp.train(bp.init_params((2, 4, 1), 0), X, Y, lr, 2000)
+    activations = bp.forward(params, X)
+    outcome = bp.training_outcome(losses, activations[-1], Y, activations)
+    assert outcome.rose and outcome.saturated
+    # the wrong outputs really are saturated: σ' = a(1 − a) below 0.01 where the answer is wrong
+    out = activations[-1]
+    wrong = np.any((out > 0.5) != (Y > 0.5), axis=1)
+    assert np.all(out[wrong] * (1 - out[wrong]) < 0.01)
+    text = outcome.explain((2, 4, 1), 0, lr, 2000)
+    assert text.startswith("Saturated") and "not a local minimum" in text and "--lr 2" in text
+    assert "rose from" in text
+
+
+def test_a_genuine_stall_with_unsaturated_outputs_is_still_called_stuck():
+    X, Y = bp.xor_data()
+    params, losses = bp.train(bp.init_params((2, 2, 1), 1), X, Y, bp.DEFAULT_LR, bp.DEFAULT_EPOCHS)
+    activations = bp.forward(params, X)
+    outcome = bp.training_outcome(losses, activations[-1], Y, activations)
+    assert outcome.stuck and not outcome.saturated and not outcome.rose
+    assert outcome.explain((2, 2, 1), 1, 2.0, 2000).startswith("Stuck: 1 of 4 outputs is still")
 
 
 def test_explain_an_unfinished_run_says_to_train_longer():

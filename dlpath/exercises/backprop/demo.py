@@ -74,10 +74,10 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def _walkthrough(out: Console, weights: Path | None, lr: float | None) -> dict:
     from dataclasses import replace
 
-    from dlpath.cli.common import clean
     from dlpath.exercises.backprop import views
     from dlpath.exercises.backprop import walkthrough as wt
     from dlpath.exercises.views import say, title
+    from dlpath.render.text import clean
 
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
     if lr is not None:
@@ -135,8 +135,9 @@ def _train_xor(
     initial = [(W.copy(), b.copy()) for W, b in params]
 
     params, history = _train_with_progress(err, params, X, Y, lr, epochs, until_loss)
-    output = bp.predict(params, X)
-    outcome = bp.training_outcome(history, output, Y)
+    activations = bp.forward(params, X)
+    output = activations[-1]
+    outcome = bp.training_outcome(history, output, Y, activations)
 
     shape = "-".join(map(str, sizes))
     title(

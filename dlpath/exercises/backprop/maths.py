@@ -15,6 +15,7 @@ NumPy calls, and nothing in the training loop validates or copies its inputs. Pr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -233,14 +234,21 @@ def max_relative_error(grads_a, grads_b, floor: float = 1e-3) -> float:
     return float((np.abs(a - b) / np.maximum(size, level)).max())
 
 
+SATURATED = 0.01  # σ'(z) = a(1 − a) below this (|z| > 4.6): the unit passes back under 1/25 of its maximum 1/4
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingOutcome:
-    """How training went: solved (every prediction on the right side of 0.5), stuck, or still improving."""
+    """How training went: solved (every prediction on the right side of 0.5), stuck, saturated, or still improving."""
 
     wrong: int  # predictions on the wrong side of 0.5
     samples: int
     final_loss: float
-    stalled: bool  # the loss fell by less than 1% over the last fifth of training
+    stalled: bool  # the loss fell by less than 1% over the last fifth of training (or rose)
+    best_loss: float = math.nan  # the lowest loss reached during training
+    best_epoch: int = 0
+    wrong_saturated: int = 0  # wrong outputs whose unit is saturated (σ' < 0.01): their deltas nearly vanish
+    saturated_share: float = 0.0  # share of all unit activations (hidden and output, every sample) that saturate
 
     @property
     def solved(self) -> bool:
@@ -249,8 +257,18 @@ class TrainingOutcome:
 
     @property
     def stuck(self) -> bool:
-        """Unsolved and no longer improving: a local minimum or a long flat plateau of E."""
+        """Unsolved and no longer improving: a local minimum, a flat plateau, or saturated units."""
         return not self.solved and self.stalled
+
+    @property
+    def rose(self) -> bool:
+        """The loss ended clearly above the lowest value it had reached."""
+        return self.final_loss > 1.05 * self.best_loss + 1e-9
+
+    @property
+    def saturated(self) -> bool:
+        """Unsolved because the wrong outputs sit at 0 or 1 where σ' ≈ 0, so backpropagation cannot move them."""
+        return not self.solved and self.wrong_saturated == self.wrong and (self.stalled or self.rose)
 
     def explain(self, layer_sizes, seed: int | None, lr: float, epochs: int) -> str:
         """How training went, in plain words, and which options to try next.
@@ -262,28 +280,86 @@ class TrainingOutcome:
                 f"Solved: all {self.samples} outputs are on the right side of 0.5 (final loss {self.final_loss:.3g})."
             )
         hidden = layer_sizes[1:-1]
-        wider = ",".join(["2"] + [str(max(4, 2 * n)) for n in hidden] + ["1"]) if hidden else "2,4,1"
         other_seed = f" --seed {seed + 1}" if seed is not None else " a different --seed"
+        wrong = f"{self.wrong} of {self.samples} outputs {'is' if self.wrong == 1 else 'are'}"
+        if not hidden:
+            return (
+                f"Cannot be solved: {wrong} on the wrong side of 0.5, and no training can fix that. A network with"
+                " no hidden layer computes σ(w·x + b), whose boundary (output = 0.5) is a single straight line, and"
+                " XOR is not linearly separable: no straight line puts (0,0) and (1,1) on one side and (0,1) and"
+                " (1,0) on the other. No seed, rate or number of epochs changes that; a hidden layer does, because"
+                " it bends the boundary. Try --layers 2,2,1 or 2,4,1."
+            )
+        if self.saturated:
+            share = f" ({self.saturated_share:.0%} of all unit activations here)" if self.saturated_share else ""
+            if self.rose:
+                what = f"the loss rose from {self.best_loss:.3g} (epoch {self.best_epoch}) to {self.final_loss:.3g}"
+                cause = f" With η = {lr:g} the steps were so large that the sigmoid units saturated"
+                advice = f"lower the rate, e.g. --lr {_smaller_rate(lr)}."
+            else:
+                what = f"the loss stopped at {self.final_loss:.3g}"
+                cause = " The sigmoid units are saturated"
+                advice = f"start again from smaller weights ({other_seed.strip()}) or lower the rate."
+            return (
+                f"Saturated: {wrong} stuck on the wrong side of 0.5 and {what}.{cause}: their outputs sit at 0"
+                f" or 1{share}, where σ'(z) = σ(1 − σ) is almost 0. Backpropagation multiplies every delta by"
+                " σ'(z), so the gradient that would correct the wrong outputs has all but vanished. This is"
+                f" saturation, not a local minimum: {advice}"
+            )
+        wider = ",".join(["2"] + [str(max(4, 2 * n)) for n in hidden] + ["1"])
+        if self.rose:
+            return (
+                f"Not solved: {wrong} on the wrong side of 0.5 and the loss rose from its lowest,"
+                f" {self.best_loss:.3g} at epoch {self.best_epoch}, to {self.final_loss:.3g}. Steps of η = {lr:g}"
+                f" overshoot here, so gradient descent no longer goes downhill: lower the rate, e.g. --lr"
+                f" {_smaller_rate(lr)}."
+            )
         if self.stuck:
             return (
-                f"Stuck: {self.wrong} of {self.samples} outputs are still on the wrong side of 0.5 and the loss"
-                f" has stopped falling (at {self.final_loss:.3g}). Training has settled in a local minimum (or a long"
-                " flat plateau) of the loss: every small step makes things no better, so gradient descent stays put."
-                " This happens with XOR, especially with few hidden units. Try another starting point"
-                f" ({other_seed.strip()}), more hidden units (--layers {wider}) or a different --lr; if it is only a"
-                f" plateau, many more epochs (--epochs {epochs * 10}) may get through it."
+                f"Stuck: {wrong} still on the wrong side of 0.5 and the loss has stopped falling (at"
+                f" {self.final_loss:.3g}). Training has settled in a local minimum (or a long flat plateau) of the"
+                " loss: every small step makes things no better, so gradient descent stays put. This happens with"
+                f" XOR, especially with few hidden units. Try another starting point ({other_seed.strip()}), more"
+                f" hidden units (--layers {wider}) or a different --lr; if it is only a plateau, many more epochs"
+                f" (--epochs {epochs * 10}) may get through it."
             )
         return (
-            f"Not solved yet: {self.wrong} of {self.samples} outputs are on the wrong side of 0.5, but the loss"
-            f" is still falling ({self.final_loss:.3g}). Train longer (--epochs {epochs * 2}) or use a larger --lr"
-            f" (now {lr:g})."
+            f"Not solved yet: {wrong} on the wrong side of 0.5, but the loss is still falling"
+            f" ({self.final_loss:.3g}). Train longer (--epochs {epochs * 2}) or use a larger --lr (now {lr:g})."
         )
 
 
-def training_outcome(losses, output, Y) -> TrainingOutcome:
-    """How a training run went from its loss history and the final outputs (shape (n, n_L))."""
-    wrong = int(np.count_nonzero(np.any((output > 0.5) != (Y > 0.5), axis=1)))
+def _smaller_rate(lr: float) -> str:
+    """A rate to suggest after saturation or overshooting: the default if it is smaller, else a quarter."""
+    return f"{DEFAULT_LR:g}" if lr > 2 * DEFAULT_LR else f"{lr / 4:.3g}"
+
+
+def training_outcome(losses, output, Y, activations=None) -> TrainingOutcome:
+    """How a training run went from its loss history and the final outputs (shape (n, n_L)).
+
+    ``activations`` (what ``forward`` returns for the final weights) lets it tell saturated units apart.
+    """
+    wrong_rows = np.any((output > 0.5) != (Y > 0.5), axis=1)
+    wrong = int(np.count_nonzero(wrong_rows))
     final = loss(output, Y)
-    tail = np.asarray(losses)[-max(2, len(losses) // 5) :]
-    stalled = len(losses) >= 10 and (tail[0] - final) <= 0.01 * max(tail[0], 1e-12)
-    return TrainingOutcome(wrong=wrong, samples=len(Y), final_loss=final, stalled=bool(stalled))
+    history = np.asarray(losses, dtype=float)
+    tail = history[-max(2, len(history) // 5) :]
+    stalled = len(history) >= 10 and (tail[0] - final) <= 0.01 * max(tail[0], 1e-12)
+    best_epoch = int(np.argmin(history)) if history.size else 0
+    best = float(history[best_epoch]) if history.size else final
+    flat = output * (1.0 - output) < SATURATED
+    wrong_saturated = int(np.count_nonzero(np.all(flat | ~((output > 0.5) != (Y > 0.5)), axis=1) & wrong_rows))
+    share = 0.0
+    if activations is not None:
+        units = np.concatenate([np.ravel(a * (1.0 - a) < SATURATED) for a in activations[1:]])
+        share = float(units.mean()) if units.size else 0.0
+    return TrainingOutcome(
+        wrong=wrong,
+        samples=len(Y),
+        final_loss=final,
+        stalled=bool(stalled),
+        best_loss=min(best, final),
+        best_epoch=best_epoch,
+        wrong_saturated=wrong_saturated,
+        saturated_share=share,
+    )
