@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from dlpath.cli import app
 from dlpath.exercises import backprop as bp
+from dlpath.exercises.backprop import walkthrough as wt
 from dlpath.exercises.backprop.walkthrough import mazur_example
 
 runner = CliRunner()
@@ -360,6 +362,41 @@ def test_walkthrough_reproduces_the_published_example():
     assert printed["w5⁺"] == pytest.approx(0.35891648, abs=1e-9)
     assert printed["w1⁺"] == pytest.approx(0.149780716, abs=1e-9)
     assert printed["b_h1⁺"] < 0.35  # biases are updated too (the post keeps them fixed)
+
+
+def test_walkthrough_with_frozen_biases_follows_the_post_exactly():
+    result = run("backprop", "--walkthrough", "--frozen-biases")
+    assert result.exit_code == 0, result.output
+    printed = printed_values(result.stdout)
+    net = mazur_example()
+    for unit, bias in (("h1", 0.35), ("h2", 0.35), ("o1", 0.60), ("o2", 0.60)):
+        assert printed[f"b_{unit}⁺"] == bias  # kept fixed, as in the post
+    # the same weights as with updated biases: every gradient is taken before anything moves
+    updated = printed_values(run("backprop", "--walkthrough").stdout)
+    for k in range(1, 9):
+        assert printed[f"w{k}⁺"] == updated[f"w{k}⁺"]
+    # E_total⁺ from the post's own updated weights, computed independently here
+    w = [0.149780716, 0.19956143, 0.24975114, 0.29950229, 0.35891648, 0.408666186, 0.511301270, 0.561370121]
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    h1, h2 = s(w[0] * 0.05 + w[1] * 0.10 + 0.35), s(w[2] * 0.05 + w[3] * 0.10 + 0.35)
+    o1, o2 = s(w[4] * h1 + w[5] * h2 + 0.6), s(w[6] * h1 + w[7] * h2 + 0.6)
+    assert printed["E_total⁺"] == pytest.approx(0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2, abs=1e-9)
+    assert round(printed["E_total⁺"], 6) == round(0.291027924, 6)  # the post's figure, to six decimals
+    assert net.lr == 0.5
+
+
+def test_walkthrough_note_states_the_effect_of_updating_biases_honestly():
+    out = " ".join(run("backprop", "--walkthrough").stdout.split())
+    before, after, frozen = wt.errors_after_step(mazur_example())
+    assert (before - after) > 2 * (before - frozen)  # updating the biases more than doubles the drop
+    assert f"lowers E_total⁺ to {after:.9f} instead of {frozen:.9f}" in out
+    assert f"{(before - after) / (before - frozen):.2g} times as much" in out
+    assert "a little lower" not in out and "--frozen-biases" in out
+
+
+def test_frozen_biases_needs_the_walkthrough():
+    result = run("backprop", "--frozen-biases")
+    assert result.exit_code == 2 and "--frozen-biases goes with --walkthrough" in result.stderr
 
 
 def test_walkthrough_order_follows_the_hand_computation():

@@ -22,6 +22,13 @@ OPTIONS = (
     Option("--seed", "seed", int, "Seed of the random starting weights (default: 0).", **LATE),
     Option("--until-loss", "until_loss", float, "Stop as soon as the loss ½Σ(output − target)² is this low.", **LATE),
     Option("--walkthrough", "walkthrough", bool, "Show one training step by hand, every number in order.", False),
+    Option(
+        "--frozen-biases",
+        "frozen_biases",
+        bool,
+        "With --walkthrough: keep the biases fixed, as Mazur's post does (by default they are updated too).",
+        False,
+    ),
     Option("--weights", "weights", Path, "JSON file with the network (and, for --walkthrough, one sample).", **LATE),
 )
 
@@ -38,6 +45,7 @@ def run(
     seed: int | None,
     until_loss: float | None,
     walkthrough: bool,
+    frozen_biases: bool,
     weights: Path | None,
 ) -> dict:
     """Train on XOR, or walk through one step with ``walkthrough``, and print it; the details to record."""
@@ -52,7 +60,9 @@ def run(
                 f" in --weights (or Mazur's example): drop {'it' if len(given) == 1 else 'them'}, or drop"
                 " --walkthrough to train on XOR"
             )
-        return _walkthrough(out, weights, lr)
+        return _walkthrough(out, weights, lr, frozen_biases)
+    if frozen_biases:
+        raise ExerciseError("--frozen-biases goes with --walkthrough (one step by hand); training updates every bias")
     return _train_xor(out, err, layers, lr, epochs, seed, until_loss, weights)
 
 
@@ -71,7 +81,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _walkthrough(out: Console, weights: Path | None, lr: float | None) -> dict:
+def _walkthrough(out: Console, weights: Path | None, lr: float | None, frozen_biases: bool) -> dict:
     from dataclasses import replace
 
     from dlpath.exercises.backprop import views
@@ -82,17 +92,22 @@ def _walkthrough(out: Console, weights: Path | None, lr: float | None) -> dict:
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
     if lr is not None:
         net = replace(net, lr=lr)
-    sections = wt.walkthrough(net)
+    sections = wt.walkthrough(net, frozen_biases)
     sizes = "-".join(str(n) for n in net.layer_sizes)
     heading = f"One training step of a {sizes} network, by hand: "
     title(out, heading + ("Matt Mazur's worked example" if weights is None else clean(net.title)))
     say(out, wt.introduction(net), "dim")
     out.print(views.walkthrough(sections), crop=False)
     out.print()
-    if weights is None:
-        say(out, wt.MAZUR_NOTE, "dim")
+    say(out, wt.bias_note(net, frozen_biases, mazur=weights is None), "dim")
     before, after = wt.error_before_and_after(sections)
-    return {"walkthrough": True, "layers": sizes, "loss_before": before, "loss_after": after}
+    return {
+        "walkthrough": True,
+        "layers": sizes,
+        "frozen_biases": frozen_biases,
+        "loss_before": before,
+        "loss_after": after,
+    }
 
 
 def _train_xor(

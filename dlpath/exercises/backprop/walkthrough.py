@@ -6,10 +6,10 @@ The default network is the 2-2-2 example of Matt Mazur's "A Step by Step Backpro
 layer by layer, then by the unit they feed, then by the unit they come from (w1 = i1→h1, w2 = i2→h1).
 
 Every value here comes from ``backprop.forward``, ``deltas``, ``backward`` and ``train_step``, so the
-walk-through shows exactly what the training code computes. One difference from the post: dlpath
-updates the biases too (each unit has its own bias, changed like any weight), while the post keeps
-them fixed. That changes no weight of this step, since every gradient uses the values before the
-step, but the error after the step is a little lower than the post's 0.291027924.
+walk-through shows exactly what the training code computes. By default dlpath updates the biases too
+(each unit has its own bias, changed like any weight), while the post keeps them fixed; that changes
+no weight of this step, since every gradient uses the values before the step, but it lowers the error
+after the step by much more (``bias_note`` gives the figures). ``frozen_biases=True`` follows the post.
 """
 
 from __future__ import annotations
@@ -67,12 +67,50 @@ def mazur_example() -> Network:
     return Network(params, np.array([0.05, 0.10]), np.array([0.01, 0.99]), 0.5, "Matt Mazur's worked example")
 
 
-MAZUR_NOTE = (  # how the walkthrough of ``mazur_example`` compares with the post
-    "These are the numbers of the post: E_total = 0.298371109 before the step, then w5⁺ = 0.35891648,"
-    " w1⁺ = 0.149780716 and the rest. The post keeps the biases fixed; dlpath updates them like any"
-    " weight (the b⁺ lines). That changes no weight of this step, because every gradient is taken"
-    " before anything moves, but it brings E_total⁺ a little lower than the post's 0.291027924."
-)
+MAZUR_ERROR_AFTER = 0.291027924  # E_total after the step as the post prints it (biases kept fixed)
+
+
+def errors_after_step(net: Network) -> tuple[float, float, float]:
+    """E_total before one step of ``net``, after it with the biases updated, and after it with them kept fixed."""
+    X, Y = net.inputs[None, :], net.targets[None, :]
+    new_params, before = bp.train_step(net.params, X, Y, net.lr)
+    frozen = [(W_new, b) for (W_new, _), (_, b) in zip(new_params, net.params, strict=True)]
+    after = bp.loss(bp.forward(new_params, X)[-1], Y)
+    after_frozen = bp.loss(bp.forward(frozen, X)[-1], Y)
+    return before, after, after_frozen
+
+
+def bias_note(net: Network, frozen_biases: bool, mazur: bool) -> str:
+    """How updating the biases changes the error drop of this step, with the measured figures.
+
+    ``mazur`` says ``net`` is Mazur's example, whose post prints its own figures to compare with.
+    """
+    before, after, after_frozen = errors_after_step(net)
+    drop, drop_frozen = before - after, before - after_frozen
+    ratio = drop / drop_frozen if drop_frozen > 0 else math.inf
+    compare = (
+        f"Updating the biases as well lowers E_total⁺ to {_f(after)} instead of {_f(after_frozen)}: a drop of"
+        f" {drop:.3g} instead of {drop_frozen:.3g}"
+    )
+    compare += f", {ratio:.2g} times as much." if math.isfinite(ratio) and ratio > 0 else "."
+    if not mazur:
+        head = "Biases kept fixed (--frozen-biases). " if frozen_biases else ""
+        return head + compare + " No weight of the step changes either way: every gradient uses the values before it."
+    post = (
+        f"These are the numbers of the post: E_total = {_f(before)} before the step, then w5⁺ = 0.35891648,"
+        " w1⁺ = 0.149780716 and the rest. "
+    )
+    if frozen_biases:
+        return post + (
+            f"As in the post, the biases are kept fixed. The post prints E_total⁺ = {MAZUR_ERROR_AFTER}; computed"
+            f" exactly, from the same updated weights, it is {_f(after_frozen)} (they agree to six decimals). "
+            + compare
+        )
+    return post + (
+        "The post keeps the biases fixed; dlpath updates them like any weight (the b⁺ lines). That changes no"
+        " weight of this step, because every gradient is taken before anything moves, but it changes the error"
+        f" after the step a lot. {compare} Run with --frozen-biases to follow the post exactly."
+    )
 
 
 def load_network(path: Path, need_sample: bool = True) -> Network:
@@ -214,8 +252,12 @@ def _p(x: float, short: bool = False) -> str:
     return f"({text})" if x < 0 else text
 
 
-def walkthrough(net: Network) -> list[Section]:
-    """Every quantity of one training step of ``net``, in order: forward pass, error, backward pass, update."""
+def walkthrough(net: Network, frozen_biases: bool = False) -> list[Section]:
+    """Every quantity of one training step of ``net``, in order: forward pass, error, backward pass, update.
+
+    ``frozen_biases`` keeps every bias as it was (the convention of Mazur's post); by default the biases
+    are updated like the weights, as ``train_step`` does.
+    """
     sizes = net.layer_sizes
     units = unit_names(sizes)
     wnames = weight_names(sizes)
@@ -224,6 +266,8 @@ def walkthrough(net: Network) -> list[Section]:
     ds = bp.deltas(net.params, activations, Y)
     grads = bp.backward(net.params, activations, Y)
     new_params, error_before = bp.train_step(net.params, X, Y, net.lr)
+    if frozen_biases:
+        new_params = [(W_new, b) for (W_new, _), (_, b) in zip(new_params, net.params, strict=True)]
     error_after = bp.loss(bp.forward(new_params, X)[-1], Y)
     out = [a[0] for a in activations]
     sections: list[Section] = []
@@ -306,6 +350,9 @@ def walkthrough(net: Network) -> list[Section]:
                     )
                 )
         for j, unit in enumerate(units[layer + 1]):
+            if frozen_biases:
+                lines.append(Line(f"b_{unit}⁺", f"b_{unit}, kept fixed (--frozen-biases)", float(b_new[j])))
+                continue
             lines.append(
                 Line(
                     f"b_{unit}⁺",
