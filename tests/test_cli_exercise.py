@@ -224,6 +224,26 @@ def test_backprop_with_a_huge_rate_says_saturation_not_local_minimum():
     assert "Saturated" in out and "not a local minimum" in out
 
 
+def test_backprop_shows_the_measured_gradient_ratio_of_the_network_it_trained():
+    result = run("backprop", "--layers", "2,4,4,1", "--epochs", "300")
+    assert result.exit_code == 0, result.output
+    assert "The gradient flowing back through the network you just trained" in result.stdout
+    table = result.stdout.split("The gradient flowing back", 1)[1]
+    rows = re.findall(r"│\s+(\d) │\s+(\S+) │\s+(\S+) │\s+(\S+) │", table)
+    assert [r[0] for r in rows] == ["2", "1"]
+    for _, _, ratio, bound in rows:
+        assert float(ratio) <= float(bound)
+
+
+def test_sigmoid_shows_a_measured_ratio_below_its_bound():
+    result = run("sigmoid")
+    assert result.exit_code == 0, result.output
+    assert "Measured: a 2-4-4-4-4-1 network" in result.stdout
+    table = result.stdout.split("Measured:", 1)[1]
+    rows = re.findall(r"│\s+(\d) │\s+(\S+) │\s+(\S+) │\s+(\S+) │", table)
+    assert len(rows) == 4 and all(float(ratio) <= float(bound) for _, _, ratio, bound in rows)
+
+
 def test_backprop_too_few_epochs_says_to_train_longer():
     result = run("backprop", "--lr", "0.5", "--epochs", "20")
     assert result.exit_code == 0, result.output

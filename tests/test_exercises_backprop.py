@@ -431,3 +431,27 @@ def test_load_xor_start_needs_two_inputs_and_one_output(tmp_path):
     wide.write_text(json.dumps({"layers": [{"W": [[1.0, 2.0, 3.0]]}]}))
     with pytest.raises(ExerciseError, match=r"wide\.json: a 1-3 network cannot learn XOR"):
         wt.load_xor_start(wide)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hidden=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    seed=st.integers(0, 10_000),
+    scale=st.floats(0.1, 20.0),
+)
+def test_the_gradient_ratio_per_layer_never_exceeds_a_quarter_of_the_weights_norm(hidden, seed, scale):
+    X, Y = bp.xor_data()
+    params = [(W * scale, b) for W, b in bp.init_params((2, *hidden, 1), seed)]
+    norms, bounds = bp.delta_norms(params, X, Y), bp.backflow_bounds(params)
+    assert len(bounds) == len(norms) - 1
+    for layer in range(len(norms) - 1):
+        assert norms[layer] <= bounds[layer] * norms[layer + 1] * (1 + 1e-9) + 1e-300
+
+
+def test_large_weights_can_make_the_ratio_exceed_one_quarter():
+    # the old claim "shrinks by at least 4 per layer" is false: weights can offset σ'
+    X, Y = bp.xor_data()
+    small, large = np.full((2, 2), 0.5), np.array([[8.0, -8.0], [-8.0, 8.0]])
+    params = [(small, np.zeros(2)), (large, np.zeros(2)), (np.array([[1.0], [-1.0]]), np.zeros(1))]
+    norms = bp.delta_norms(params, X, Y)
+    assert norms[0] / norms[1] > 1.0  # layer 1 gets more gradient than layer 2 passes it: ¼‖W²‖₂ = 4

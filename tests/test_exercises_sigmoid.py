@@ -110,3 +110,9 @@ def test_vanishing_threshold_is_where_the_slope_falls_to_the_given_fraction():
 def test_explain_vanishing_quotes_the_threshold_it_is_given():
     assert "drops below 1% of that once |z| > 6.0." in explain_vanishing(vanishing_threshold(0.01))
     assert "|z| > 4.2." in explain_vanishing(4.18)
+
+
+def test_explain_vanishing_states_the_bound_with_the_weights_not_a_false_power_of_four():
+    text = explain_vanishing(vanishing_threshold(0.01))
+    assert "4^10" not in text and "at least" not in text
+    assert "¼‖Wˡ⁺¹‖" in text and "times the weights" in text

@@ -32,6 +32,13 @@ OPTIONS = (
     Option("--weights", "weights", Path, "JSON file with the network (and, for --walkthrough, one sample).", **LATE),
 )
 
+BACKFLOW_TITLE = "The gradient flowing back through the network you just trained (its final weights)"
+BACKFLOW_NOTE = (
+    "Each layer passes back δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ σ'(zˡ): a σ' of at most 1/4 times the weights, so the ratio"
+    " is never above ¼‖Wˡ⁺¹‖ (‖W‖ its largest singular value). Weights larger than 4 can offset σ';"
+    " through many layers with ratios below 1 the gradient vanishes."
+)
+
 MAX_UNITS = 512
 MAX_LAYERS = 8
 
@@ -169,6 +176,10 @@ def _train_xor(
     total = sum(W.size + b.size for W, b in initial)
     ok = error < bp.GRADIENT_TOLERANCE
     say(out, "\n" + bp.explain_gradient_check(error, checked, total), "green" if ok else "bold red")
+    if len(sizes) > 2:
+        out.print()
+        out.print(views.backflow_table(bp.delta_norms(params, X, Y), bp.backflow_bounds(params), BACKFLOW_TITLE))
+        say(out, BACKFLOW_NOTE, "dim")
     start_seed = seed if weights is None else None
     say(out, "\n" + outcome.explain(sizes, start_seed, lr, epochs), "bold green" if outcome.solved else "bold yellow")
     return {

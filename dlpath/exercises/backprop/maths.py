@@ -234,6 +234,19 @@ def max_relative_error(grads_a, grads_b, floor: float = 1e-3) -> float:
     return float((np.abs(a - b) / np.maximum(size, level)).max())
 
 
+def delta_norms(params, X, Y) -> list[float]:
+    """‖δˡ‖ for l = 1..L (Frobenius norm over the batch): how much gradient reaches each layer's net input."""
+    return [float(np.linalg.norm(d)) for d in deltas(params, forward(params, X), Y)]
+
+
+def backflow_bounds(params) -> list[float]:
+    """¼‖Wˡ⁺¹‖₂ for l = 1..L−1: the most one layer can scale the gradient by on its way back.
+
+    δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ σ'(zˡ) with σ' ≤ 1/4, so ‖δˡ‖ ≤ ¼‖Wˡ⁺¹‖₂ ‖δˡ⁺¹‖ (‖·‖₂ the largest singular value).
+    """
+    return [0.25 * float(np.linalg.norm(W, 2)) for W, _ in params[1:]]
+
+
 SATURATED = 0.01  # σ'(z) = a(1 − a) below this (|z| > 4.6): the unit passes back under 1/25 of its maximum 1/4
 
 

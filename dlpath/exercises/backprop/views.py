@@ -77,3 +77,19 @@ def walkthrough(sections: Sequence[Section]) -> Group:
             text.append(render_line(line)[len(line.name) :])
             parts.append(text)
     return Group(*parts)
+
+
+def backflow_table(norms: Sequence[float], bounds: Sequence[float], title: str) -> Table:
+    """‖δˡ‖ per layer, output first, with the measured ratio to the layer above and its bound ¼‖Wˡ⁺¹‖₂."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for name in ("layer", "‖δ‖", "ratio to the layer above", "bound ¼‖W‖"):
+        table.add_column(name, justify="right")
+    last = len(norms)
+    table.add_row(f"{last} (output)", f"{norms[-1]:.3g}", "", "")
+    for layer in range(last - 1, 0, -1):
+        above = norms[layer]
+        ratio = f"{norms[layer - 1] / above:.3g}" if above > 0 else "–"
+        table.add_row(str(layer), f"{norms[layer - 1]:.3g}", ratio, f"{bounds[layer - 1]:.3g}")
+    return table

@@ -51,9 +51,12 @@ def explain_vanishing(threshold: float) -> str:
     return (
         "Where the slope vanishes: σ'(z) peaks at 1/4 when z = 0 and drops below 1% of that once"
         f" |z| > {threshold:.1f}. A unit whose net input sits out there is saturated: its output hardly"
-        " moves, so almost no gradient flows back through it and its weights barely learn. Backpropagation"
-        " multiplies one σ' per layer, each at most 1/4, so through 10 sigmoid layers the gradient shrinks"
-        " by at least 4^10 ≈ a million: the vanishing gradient problem. That is why deep networks start with"
-        " small weights (to keep z near 0) and why most of them now use units such as ReLU, whose slope does"
-        " not fade."
+        " moves, so almost no gradient flows back through it and its weights barely learn."
+        " Backpropagation carries the gradient back one layer as δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ σ'(zˡ): each layer"
+        " multiplies it by a σ' of at most 1/4 and by that layer's weights, so ‖δˡ‖ ≤ ¼‖Wˡ⁺¹‖·‖δˡ⁺¹‖"
+        " (‖W‖ its largest singular value): 1/4 per layer times the weights, not 1/4 alone. With small weights,"
+        " as networks start with, ¼‖W‖ is below 1, so the gradient shrinks layer after layer, geometrically:"
+        " the vanishing gradient problem. Large weights can offset σ', but they push z into the flat tails,"
+        " where σ' is far below 1/4. That is why deep sigmoid networks are hard to train from the start, and"
+        " why most networks now use units such as ReLU, whose slope does not fade."
     )
