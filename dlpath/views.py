@@ -35,21 +35,33 @@ def plain(value: object, style: str = "") -> Text:
 
 
 def steps_table(catalog: Catalog) -> Table:
-    """The steps of the path with number, title, resource count and total time."""
+    """The steps of the path: number, title, required resources and time, and the optional ones apart."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=plain(catalog.title), title_justify="left", expand=False)
     table.add_column("#", justify="right", style="bold")
     table.add_column("Step")
-    table.add_column("Resources", justify="right")
+    table.add_column("Required", justify="right")
     table.add_column("Time", justify="right")
+    table.add_column("Optional", justify="right", style="dim")
+    if catalog.before is not None:
+        before = catalog.before
+        table.add_row("0", plain(f"{before.title} (optional)"), "0", "-",
+                      _optional_cell(len(before.resources), before.optional_minutes))
     for step in catalog.steps:
-        table.add_row(str(step.number), plain(step.title), str(len(step.resources)), duration(step.minutes))
-    total = sum(s.minutes for s in catalog.steps)
+        table.add_row(str(step.number), plain(step.title), str(len(step.required)), duration(step.minutes),
+                      _optional_cell(len(step.optional), step.optional_minutes))
     table.add_section()
-    table.add_row("", Text("Total", style="bold"), str(len(catalog.resources)), duration(total))
+    steps = catalog.steps
+    table.add_row("", Text("Total", style="bold"), str(sum(len(s.required) for s in steps)),
+                  duration(sum(s.minutes for s in steps)),
+                  _optional_cell(sum(len(s.optional) for s in steps), sum(s.optional_minutes for s in steps)))
     return table
+
+
+def _optional_cell(count: int, minutes: int) -> str:
+    return f"{count} ({duration(minutes)})" if count else "-"
 
 
 def step_details(step: Step) -> Group:
@@ -135,7 +147,10 @@ def step_json(step: Step, *, with_resources: bool = True) -> dict:
         "title": step.title,
         "summary": step.summary,
         "resource_count": len(step.resources),
-        "minutes": step.minutes,
+        "required_count": len(step.required),
+        "minutes": step.minutes,  # the required resources' (optional ones are counted apart)
+        "optional_count": len(step.optional),
+        "optional_minutes": step.optional_minutes,
     }
     if with_resources:
         data["resources"] = [resource_json(r) for r in step.resources]
