@@ -127,6 +127,7 @@ class Catalog(NamedTuple):
     path: Path | None  # the file it was loaded from
     by_id: dict[str, Resource]  # every resource by id, prerequisites included
     before: Step | None = None  # the prerequisites as step 0 ("Before you start"), if any
+    hidden: dict[str, str] = {}  # noqa: RUF012 - never mutated: ids left out by ``filtered``, and why
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -153,19 +154,31 @@ class Catalog(NamedTuple):
             return self.before
         return self.steps[resource.step_number - 1]
 
-    def filtered(self, keep: Callable[[Resource], bool]) -> Catalog:
-        """The same catalogue with only the resources ``keep`` accepts; labels (``STEP.N``) do not change."""
+    def filtered(self, keep: Callable[[Resource], bool], why: str = "left out here") -> Catalog:
+        """The same catalogue with only the resources ``keep`` accepts; labels (``STEP.N``) do not change.
+
+        The ids left out are kept in ``hidden`` (with ``why``), so that progress on them is not taken
+        for progress on resources the catalogue no longer has, and naming one says why it is missing.
+        """
         steps = tuple(s._replace(resources=tuple(r for r in s.resources if keep(r))) for s in self.steps)
         before = None
         if self.before is not None:
             kept = tuple(r for r in self.before.resources if keep(r))
             before = self.before._replace(resources=kept) if kept else None
         by_id = {r.id: r for r in self.by_id.values() if keep(r)}
-        return self._replace(steps=steps, before=before, by_id=by_id)
+        hidden = dict(self.hidden) | {rid: why for rid, r in self.by_id.items() if not keep(r)}
+        return self._replace(steps=steps, before=before, by_id=by_id, hidden=hidden)
 
     def without_extras(self) -> Catalog:
         """The article's path alone: every resource dlpath added is left out (``--no-extras``)."""
-        return self.filtered(lambda r: not r.added)
+        return self.filtered(
+            lambda r: not r.added,
+            "dlpath added it and --no-extras (or DLPATH_NO_EXTRAS) hides what dlpath added",
+        )
+
+    def knows(self, resource_id: str) -> bool:
+        """Whether the catalogue has this resource, shown or hidden (progress on it is not orphaned)."""
+        return resource_id in self.by_id or resource_id in self.hidden
 
     def find_step(self, name: str) -> Step:
         """A step named by its number (``3``) or id; raises NotFoundError with suggestions."""
@@ -205,6 +218,8 @@ class Catalog(NamedTuple):
         exact = self.by_id.get(name)
         if exact is not None:
             return exact
+        if name in self.hidden:
+            raise NotFoundError(f"'{name}' is not shown: {self.hidden[name]}")
         prefixed = [rid for rid in self.by_id if name and rid.startswith(name)]
         if len(prefixed) == 1:
             return self.by_id[prefixed[0]]
@@ -221,7 +236,7 @@ class Catalog(NamedTuple):
         try:
             return self.find_resource(name)
         except NotFoundError as err:
-            if "ambiguous" in err.message or _STEP_DOT_N.match(name):
+            if "ambiguous" in err.message or _STEP_DOT_N.match(name) or name in self.hidden:
                 raise
             names = [s.id for s in self.steps] + list(self.by_id)
             raise NotFoundError(_unknown("step or resource", name, names)) from None

@@ -70,8 +70,8 @@ def step_details(step: Step) -> Group:
     from rich.table import Table
     from rich.text import Text
 
-    heading = Text(f"Step {step.number}: ", style="bold")
-    heading.append(clean(step.title), style="bold")
+    heading = Text(f"Step {step.number}: " if step.number else "", style="bold")
+    heading.append(clean(step.title) + ("" if step.number else " (optional, before step 1)"), style="bold")
     table = Table(expand=False)
     table.add_column("#", style="bold")
     table.add_column("Resource")
@@ -80,10 +80,16 @@ def step_details(step: Step) -> Group:
     table.add_column("Id", style="dim", no_wrap=True)
     for res in step.resources:
         title = plain(res.title)
-        if res.optional:
-            title.append(" (optional)", style="dim")
+        marks = [mark for mark, on in (("optional", res.optional and step.number), ("added by dlpath", res.added),
+                                       ("dated", res.dated)) if on]
+        if marks:
+            title.append(f" ({', '.join(marks)})", style="dim")
         table.add_row(res.label, title, res.kind, duration(res.minutes), plain(res.id))
-    return Group(heading, plain(step.summary), Text(), table)
+    parts = [heading, plain(step.summary), Text(), table]
+    if any(r.dated for r in step.resources):
+        parts.append(Text("(dated): has aged since the article; 'dlpath show STEP.N' says what to do instead.",
+                          style="dim"))
+    return Group(*parts)
 
 
 def resource_rows(
@@ -97,9 +103,10 @@ def resource_rows(
     title: list[Span] = [(clean(resource.title), "bold")]
     if resource.optional:
         title.append((" (optional)", "dim"))
+    where = f"{step.number}. {clean(step.title)}" if step.number else f"{clean(step.title)} (before step 1)"
     rows: list[tuple[str, list[Span]]] = [
         ("Resource", [*title, ("  ", ""), (resource.label, "dim"), (" ", ""), (clean(resource.id), "dim")]),
-        ("Step", [(f"{step.number}. {clean(step.title)}", "")]),
+        ("Step", [(where, "")]),
         ("By", [(clean(", ".join(resource.authors)), "")]),
         ("Kind", [(f"{resource.kind}, about {duration(resource.minutes)}", "")]),
     ]
@@ -112,12 +119,9 @@ def resource_rows(
             rows.append(("Archived", [(clean(resource.archive_url), "dim")]))
     if resource.note:
         rows.append(("Note", [(clean(resource.note), "")]))
-    provenance = (
-        "from the article"
-        if resource.provenance == "article"
-        else "reconstructed (page 2 of the article is lost)"
-    )
-    rows.append(("Source", [(provenance, "dim")]))
+    if resource.dated:
+        rows.append(("Dated", [(clean(resource.dated), "yellow")]))
+    rows.append(("Source", [(resource.provenance_words, "dim")]))
     return rows
 
 
@@ -136,6 +140,9 @@ def resource_json(resource: Resource) -> dict:
         "note": resource.note,
         "optional": resource.optional,
         "archive_url": resource.archive_url,
+        "dated": resource.dated,
+        "install_only": resource.install_only,
+        "source": resource.provenance_words,
     }
 
 

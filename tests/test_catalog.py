@@ -274,8 +274,9 @@ class TestPrerequisitesAndExtras:
         assert plain.find_resource("2.2").id == "big-book"
         with pytest.raises(NotFoundError, match="step 1 has 2 resources; '1.3' names none of them"):
             plain.find_resource("1.3")
-        with pytest.raises(NotFoundError, match="no resource named 'modern-blog'"):
-            plain.find_resource("modern-blog")
+        with pytest.raises(NotFoundError, match="'modern-blog' is not shown: dlpath added it and --no-extras"):
+            plain.find("modern-blog")
+        assert plain.knows("modern-blog") and not plain.knows("never-there")
         gap = self.catalog.filtered(lambda r: r.id != "old-install")
         assert gap.find_resource("1.2").id == "classic-paper"  # positions are the file's, not renumbered
 

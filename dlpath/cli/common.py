@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 class _State:
     """What one invocation has chosen and loaded (a plain class: a dataclass costs start-up time)."""
 
-    def __init__(self, catalog_option: Path | None = None) -> None:
+    def __init__(self, catalog_option: Path | None = None, no_extras: bool = False) -> None:
         self.catalog_option = catalog_option
+        self.no_extras = no_extras
         self.catalog: Catalog | None = None
         self.consoles: dict[str, Console] = {}
 
@@ -27,10 +28,10 @@ class _State:
 _state = _State()
 
 
-def reset(catalog_option: Path | None) -> None:
+def reset(catalog_option: Path | None, no_extras: bool = False) -> None:
     """Start a fresh invocation (the test runner calls the app many times in one process)."""
     global _state
-    _state = _State(catalog_option=catalog_option)
+    _state = _State(catalog_option=catalog_option, no_extras=no_extras)
 
 
 def catalog_option() -> Path | None:
@@ -39,12 +40,14 @@ def catalog_option() -> Path | None:
 
 
 def load_catalog() -> Catalog:
-    """The catalogue chosen by ``--catalog`` / ``DLPATH_CATALOG`` / the bundled default, loaded once."""
+    """The catalogue chosen by ``--catalog`` / ``DLPATH_CATALOG`` / the bundled default, loaded once;
+    without what dlpath added when ``--no-extras`` or ``DLPATH_NO_EXTRAS`` asks for the article's path alone."""
     if _state.catalog is None:
         from dlpath.catalog import load_catalog as _load
-        from dlpath.paths import cache_dir, catalog_path
+        from dlpath.paths import cache_dir, catalog_path, extras_hidden
 
-        _state.catalog = _load(catalog_path(_state.catalog_option), cache_dir=cache_dir())
+        catalog = _load(catalog_path(_state.catalog_option), cache_dir=cache_dir())
+        _state.catalog = catalog.without_extras() if extras_hidden(_state.no_extras) else catalog
     return _state.catalog
 
 

@@ -129,13 +129,25 @@ def _tally_json(t: "Tally") -> dict[str, Any]:
     }
 
 
-def _progress_line(t: "Tally") -> "list[Span]":
+def _progress_line(required: "Tally", optional: "Tally | None" = None) -> "list[Span]":
+    """How far along the path is: required resources and time to go, optional ones counted apart."""
     from dlpath.views import duration
 
-    line = f"{t.settled} of {t.total} resources done or skipped ({t.percent:.0f}%)"
-    if t.minutes_left:
-        line += f", about {duration(t.minutes_left)} to go"
-    return [(line, "")]
+    line = f"{required.settled} of {required.total} required resources done or skipped ({required.percent:.0f}%)"
+    if required.minutes_left:
+        line += f", about {duration(required.minutes_left)} to go"
+    spans = [(line, "")]
+    if optional is not None and optional.total:
+        spans.append((f"; optional: {optional.settled} of {optional.total} done or skipped", "dim"))
+    return spans
+
+
+def _tallies(resources: "tuple[Resource, ...]", states: dict[str, str]) -> "tuple[Tally, Tally]":
+    """The required and the optional resources among ``resources``, each counted."""
+    from dlpath.progress import tally
+
+    return (tally([r for r in resources if not r.optional], states),
+            tally([r for r in resources if r.optional], states))
 
 
 # --------------------------------------------------------------------------- next
@@ -159,7 +171,10 @@ def _print_next(
     step = catalog.step_of(resource)
     states = {rid: e.state for rid, e in entries.items()}
     out = Writer()
-    out.paragraph((f"Next: step {step.number} of {len(catalog.steps)}, {common.clean(step.title)}", "bold"))
+    if step.number:
+        out.paragraph((f"Next: step {step.number} of {len(catalog.steps)}, {common.clean(step.title)}", "bold"))
+    else:
+        out.paragraph((f"Before you start (optional): then step 1 of {len(catalog.steps)}", "bold"))
     out.paragraph((common.clean(step.summary), "dim")).blank()
     out.grid(resource_rows(catalog, resource, archived_because=verdict))
     if verdict and not resource.archive_url:
@@ -168,9 +183,18 @@ def _print_next(
     entry = entries.get(resource.id)
     if entry and entry.state == "in-progress":
         out.paragraph((f"You started this on {_local(entry.updated_at)} ({_ago(entry.updated_at)}).", ""))
-    step_tally = tally(step.resources, states)
-    out.paragraph(*_progress_line(tally(catalog.resources, states)),
-                  (f"; step {step.number}: {step_tally.settled} of {step_tally.total}", ""))
+    if not step.number:
+        out.paragraph(("Never required: if you have this background, 'dlpath skip' it. It is offered only until"
+                       " you begin step 1.", ""))
+    elif resource.added:
+        out.paragraph(("Optional, and not in the article: dlpath added it for a learner today. 'dlpath skip' it,"
+                       " or hide everything dlpath added with --no-extras.", ""))
+    required, optional = _tallies(catalog.resources, states)
+    spans = _progress_line(required, optional)
+    if step.number:
+        step_required = tally(step.required, states)
+        spans.append((f"; step {step.number}: {step_required.settled} of {step_required.total} required", ""))
+    out.paragraph(*spans)
     out.paragraph(("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", "dim"))
     out.flush()
 
@@ -184,12 +208,12 @@ def next_(
     as_json: JsonOption = False,
 ) -> None:
     """Show the first resource you have neither done nor skipped, and how far along you are."""
-    from dlpath.progress import next_resource
+    from dlpath.progress import offer_next
 
     catalog = common.load_catalog()
     with _open_store() as store:
         entries = store.entries()
-    resource = next_resource(catalog.resources, {rid: e.state for rid, e in entries.items()})
+    resource = offer_next(catalog, {rid: e.state for rid, e in entries.items()})
     verdict = None
     if resource is not None:
         resource, verdict = _link_check(resource)
@@ -209,10 +233,15 @@ def _print_next_json(
     catalog: "Catalog", resource: "Resource | None", entries: "dict[str, Entry]", verdict: str | None
 ) -> None:
     from dlpath import views
-    from dlpath.progress import tally
 
-    overall = tally(catalog.resources, {rid: e.state for rid, e in entries.items()})
-    data: dict[str, Any] = {"finished": resource is None, "next": None, "progress": _tally_json(overall)}
+    required, optional = _tallies(catalog.resources, {rid: e.state for rid, e in entries.items()})
+    data: dict[str, Any] = {
+        "finished": resource is None,
+        "next": None,
+        "before_you_start": resource is not None and resource.step_number == 0,
+        "progress": _tally_json(required),  # the required resources; the optional ones are apart
+        "optional_progress": _tally_json(optional),
+    }
     if resource is not None:
         item = views.resource_json(resource)
         item["state"] = _state_of(entries, resource.id)
@@ -248,14 +277,14 @@ _VERBS = {"in-progress": "Started", "done": "Done", "skipped": "Skipped"}
 def _mark(names: list[str] | None, state: str, action: str) -> None:
     from rich.text import Text
 
-    from dlpath.progress import next_resource, tally
+    from dlpath.progress import offer_next, tally
 
     catalog = common.load_catalog()
     targets = [catalog.find_resource(name) for name in names or []]  # unknown names fail before any write
     out = common.console()
     with _open_store(create=True) as store:
         if not targets:
-            found = next_resource(catalog.resources, store.states())
+            found = offer_next(catalog, store.states())  # what 'dlpath next' shows
             if found is None:
                 raise DlpathError(
                     "every resource is done or skipped, so nothing is next to"
@@ -275,10 +304,12 @@ def _mark(names: list[str] | None, state: str, action: str) -> None:
         out.print(line, soft_wrap=True)
     if state == "in-progress":
         return
-    for step in {catalog.step_of(r).number: catalog.step_of(r) for r in targets if r.id in changed}.values():
-        if tally(step.resources, states).settled == len(step.resources):
+    completing = {catalog.step_of(r).number: catalog.step_of(r) for r in targets
+                  if r.id in changed and r.step_number and not r.optional}
+    for step in completing.values():
+        if tally(step.required, states).settled == len(step.required):
             out.print(Text(f"Step {step.number} ({common.clean(step.title)}) is complete.", style="bold"))
-    coming = next_resource(catalog.resources, states)
+    coming = offer_next(catalog, states)
     if coming is None:
         out.print(common.rich_text(_finished_message(catalog)))
         return
@@ -286,7 +317,7 @@ def _mark(names: list[str] | None, state: str, action: str) -> None:
     line.append_text(common.rich_text(_resource_line(coming)))
     line.append("  (dlpath next)", style="dim")
     out.print(line, soft_wrap=True)
-    out.print(common.rich_text(_progress_line(tally(catalog.resources, states))))
+    out.print(common.rich_text(_progress_line(*_tallies(catalog.resources, states))))
 
 
 @app.command()
@@ -396,10 +427,12 @@ def _confirm(question: str) -> bool:
 # --------------------------------------------------------------------------- status and the dashboard
 
 
-def _load_summary() -> "tuple[Catalog, Snapshot, Summary]":
+def _load_summary(hide_dated_installs: bool = False) -> "tuple[Catalog, Snapshot, Summary]":
     from dlpath.progress import summarise
 
     catalog = common.load_catalog()
+    if hide_dated_installs:
+        catalog = catalog.filtered(lambda r: not r.dated_install, "status --hide-dated-installs leaves it out")
     with _open_store() as store:
         snapshot = store.snapshot()
     return catalog, snapshot, summarise(catalog, snapshot)
@@ -416,13 +449,26 @@ def _steps_table(catalog: "Catalog", summary: "Summary") -> "RenderableType":
     table.add_column("Progress", no_wrap=True)
     table.add_column("Done", justify="right")
     table.add_column("Left", justify="right")
-    for step, t in zip(catalog.steps, summary.steps, strict=True):
+    table.add_column("Optional (left)", justify="right", style="dim")
+    optional_steps = summary.optional_steps or (None,) * len(catalog.steps)
+    for step, t, extra in zip(catalog.steps, summary.steps, optional_steps, strict=True):
         counts = f"{t.settled}/{t.total}"
         if t.skipped:
             counts += f" ({t.skipped} skipped)"
         left = duration(t.minutes_left) if t.minutes_left else "complete"
-        table.add_row(str(step.number), plain(step.title), _bar(t.settled, t.total), counts, left)
+        bar = _bar(t.settled, t.total)
+        table.add_row(str(step.number), plain(step.title), bar, counts, left, _optional_cell(extra))
     return table
+
+
+def _optional_cell(t: "Tally | None") -> str:
+    """A step's optional resources: ``1/3, 2 h`` (done or skipped, and time left), or ``-`` when it has none."""
+    from dlpath.views import duration
+
+    if t is None or not t.total:
+        return "-"
+    left = f", {duration(t.minutes_left)}" if t.minutes_left else ""
+    return f"{t.settled}/{t.total}{left}"
 
 
 def _overview(summary: "Summary") -> "RenderableType":
@@ -441,9 +487,17 @@ def _overview(summary: "Summary") -> "RenderableType":
         details.append(f"{t.skipped} skipped")
     if t.in_progress:
         details.append(f"{t.in_progress} in progress")
-    overall.append(f"{t.settled} of {t.total} resources ({', '.join(details)})")
+    overall.append(f"{t.settled} of {t.total} required resources ({', '.join(details)})")
     grid.add_row("Overall", overall)
-    grid.add_row("Time", f"{duration(t.minutes_done)} done, {duration(t.minutes_left)} left")
+    grid.add_row("Time", f"{duration(t.minutes_done)} done, {duration(t.minutes_left)} left (required resources)")
+    extra = summary.optional_overall
+    if extra.total:
+        grid.add_row("Optional", f"{extra.settled} of {extra.total} done or skipped,"
+                                 f" {duration(extra.minutes_left)} of optional reading left (not counted above)")
+    if summary.before is not None:
+        before = summary.before
+        state = "done or skipped" if before.settled == before.total else "not read (optional, never required)"
+        grid.add_row("Before you start", f"{before.settled} of {before.total}: {state}")
     days = summary.streak
     streak = f"{days} day{'s' if days != 1 else ''}" if days else "none yet (study today to start one)"
     grid.add_row("Streak", streak)
@@ -483,18 +537,51 @@ def _orphans_note(summary: "Summary") -> "Text | None":
     )
 
 
+def _dated_installs_note(catalog: "Catalog", hidden: bool) -> "Text | None":
+    """What --hide-dated-installs leaves out, or offers to (when dated installation guides are counted)."""
+    from rich.text import Text
+
+    from dlpath.views import duration
+
+    if hidden:
+        count = sum(1 for why in catalog.hidden.values() if why.startswith("status --hide-dated-installs"))
+        if not count:
+            return None
+        return Text(f"Not counted: {count} dated installation guide{'s' if count != 1 else ''}"
+                    " (--hide-dated-installs).", style="dim")
+    guides = [r for r in catalog.resources if r.dated_install and not r.optional]
+    if not guides:
+        return None
+    minutes = sum(r.minutes for r in guides)
+    return Text(f"{len(guides)} dated installation guide{'s' if len(guides) != 1 else ''}"
+                f" ({duration(minutes)}) are counted: 'dlpath status --hide-dated-installs' leaves them out.",
+                style="dim")
+
+
 @app.command()
-def status(as_json: JsonOption = False) -> None:
+def status(
+    as_json: JsonOption = False,
+    hide_dated_installs: Annotated[
+        bool,
+        typer.Option(
+            "--hide-dated-installs",
+            help="Leave dated installation guides (Theano, Caffe, TensorFlow 0.6) out of the counts and time left.",
+        ),
+    ] = False,
+) -> None:
     """Per-step progress, overall percentage, time done and left, streak, exercises."""
     from rich.text import Text
 
-    catalog, snapshot, summary = _load_summary()
+    catalog, snapshot, summary = _load_summary(hide_dated_installs)
     if as_json:
         _print_status_json(catalog, snapshot.entries, summary)
         return
     out = common.console()
     out.print(_steps_table(catalog, summary))
     out.print(_overview(summary))
+    note = _dated_installs_note(catalog, hide_dated_installs)
+    if note is not None:
+        out.print(note)
     for extra in (_exercises_table(summary), _orphans_note(summary)):
         if extra is not None:
             out.print(Text())
@@ -508,17 +595,22 @@ def _print_status_json(catalog: "Catalog", entries: "dict[str, Entry]", summary:
                 {
                     "id": r.id,
                     "label": r.label,
-                    "step": r.step_number,
+                    "step": r.step_number,  # 0: before you start
+                    "optional": r.optional,
+                    "provenance": r.provenance,
                     "state": _state_of(entries, r.id),
                     "updated_at": entries[r.id].updated_at if r.id in entries else None,
                 }
-                for r in catalog.resources
+                for r in catalog.all_resources
             ],
             "steps": [
-                {"number": s.number, "id": s.id, "title": s.title, **_tally_json(t)}
-                for s, t in zip(catalog.steps, summary.steps, strict=True)
+                {"number": s.number, "id": s.id, "title": s.title, **_tally_json(t), "optional": _tally_json(o)}
+                for s, t, o in zip(catalog.steps, summary.steps, summary.optional_steps, strict=True)
             ],
-            "totals": _tally_json(summary.overall),
+            "totals": _tally_json(summary.overall),  # the required resources
+            "optional_totals": _tally_json(summary.optional_overall),
+            "before_you_start": _tally_json(summary.before) if summary.before is not None else None,
+            "left_out": sorted(catalog.hidden),
             "streak_days": summary.streak,
             "last_activity": summary.last_activity,
             "orphaned": {"count": len(summary.orphaned), "ids": list(summary.orphaned)},
@@ -534,7 +626,7 @@ def dashboard() -> None:
     """What ``dlpath`` with no arguments shows: the status summary and what is next."""
     from rich.text import Text
 
-    from dlpath.progress import next_resource
+    from dlpath.progress import offer_next
     from dlpath.views import duration
 
     catalog, snapshot, summary = _load_summary()
@@ -545,7 +637,7 @@ def dashboard() -> None:
     if note is not None:
         out.print(note)
     out.print()
-    coming = next_resource(catalog.resources, {rid: e.state for rid, e in snapshot.entries.items()})
+    coming = offer_next(catalog, {rid: e.state for rid, e in snapshot.entries.items()})
     if coming is None:
         out.print(common.rich_text(_finished_message(catalog)))
     else:
