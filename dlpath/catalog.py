@@ -211,9 +211,11 @@ class Catalog(NamedTuple):
             for resource in step.resources:
                 if resource.position == position:
                     return resource
-            what = f"step {number} has" if number else "before step 1 there are"
+            count = len(step.resources)
+            what = f"step {number} has" if number else f"before step 1 there {'is' if count == 1 else 'are'}"
             raise NotFoundError(
-                f"{what} {len(step.resources)} resources; '{name}' names none of them (try 'dlpath show {number}')"
+                f"{what} {count} resource{'s' if count != 1 else ''}; '{name}' names none of them"
+                f" (try 'dlpath show {number}')"
             )
         exact = self.by_id.get(name)
         if exact is not None:

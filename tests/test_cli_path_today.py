@@ -57,6 +57,15 @@ def test_a_new_learner_is_offered_the_prerequisite_first_and_done_marks_it():
     assert "Next: step 1 of 7, Introducing Deep Learning" in ok("next")
 
 
+def test_the_dashboard_and_steps_name_the_prerequisite_apart():
+    assert "Before you start: 0.1 7 Steps to Mastering" in ok() and "optional)" in ok()
+    data = json.loads(ok("steps", "--json"))
+    assert data["before_you_start"]["resources"][0]["id"] == "seven-steps-machine-learning-python"
+    assert sum(s["minutes"] for s in data["steps"]) == 1870  # the prerequisite is in no step's total
+    result = run("show", "0.2")
+    assert result.exit_code == 2 and "before step 1 there is 1 resource; '0.2' names none of them" in result.output
+
+
 def test_ignoring_the_prerequisite_never_blocks_the_path():
     ok("done", "1.1")
     out = ok("next")

@@ -17,12 +17,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 @app.command()
 def steps(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """List the seven steps with their resource counts and total time."""
+    """List the seven steps with their required resources and time, and the optional ones apart."""
     env: Environment = ctx.obj
     catalog = env.catalog()
     if as_json:
         steps_data = [views.step_json(s, with_resources=False) for s in catalog.steps]
-        print_json({"title": catalog.title, "steps": steps_data})
+        before = views.step_json(catalog.before) if catalog.before is not None else None
+        print_json({"title": catalog.title, "before_you_start": before, "steps": steps_data})
         return
     env.console().print(views.steps_table(catalog))
 

@@ -408,9 +408,11 @@ def dashboard_next(catalog: Catalog, resource: Resource | None, entry: Entry | N
 
     if resource is None:
         return [(rich_text(finished_message(catalog)), False)]
-    line = Text("Next: ", style="bold")
+    line = Text("Next: " if resource.step_number else "Before you start: ", style="bold")
     line.append_text(rich_text(resource_line(resource)))
     line.append(f"  ({resource.kind}, {duration(resource.minutes)}")
+    if resource.optional:
+        line.append(", optional")
     line.append(", in progress)" if entry and entry.state == IN_PROGRESS else ")")
     hint = Text("Details: dlpath next   Mark it: dlpath done   All commands: dlpath --help", style="dim")
     return [(line, True), (hint, False)]
