@@ -7,13 +7,17 @@ stays fast for ``dlpath next`` while still naming every problem by its path in t
 
 from __future__ import annotations
 
+import difflib
+import marshal
 import re
+import zlib  # for the cache file's name: hashlib would cost 5 ms on every start
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
+from dlpath.files import write_atomically
 
 KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
 PROVENANCES = ("article", "article-page-2", "reconstructed", "added")
@@ -245,8 +249,6 @@ class Catalog(NamedTuple):
 
 
 def _unknown(what: str, name: str, candidates: list[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         close = [c for c in candidates if name and name in c][:3]
@@ -294,7 +296,7 @@ def read_document(path: Path) -> Any:
     if not text.strip():
         raise CatalogError(f"catalogue {path} is empty: it needs version, title, source and steps")
 
-    import yaml
+    import yaml  # 12 ms to import: a cached catalogue (every `dlpath next` but the first) never needs it
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
@@ -333,8 +335,6 @@ class _Checker:
                 self.add(where, f"missing required field '{key}'")
         for key in value:
             if key not in allowed:
-                import difflib
-
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
                 self.add(_join(where, str(key)), f"unknown field{extra}")
@@ -626,8 +626,6 @@ _CACHE_FORMAT = 2  # bump when the document format or its rules change
 
 
 def _cache_file(path: Path, cache_dir: Path) -> tuple[Path, tuple[int, int, int]] | None:
-    import zlib  # already loaded by the interpreter; hashlib would cost 5 ms on every start
-
     try:
         resolved = path.resolve()
         st = resolved.stat()
@@ -640,8 +638,6 @@ def _cache_file(path: Path, cache_dir: Path) -> tuple[Path, tuple[int, int, int]
 
 
 def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
-    import marshal
-
     located = _cache_file(path, cache_dir)
     if located is None:
         return None
@@ -659,10 +655,6 @@ def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
 
 
 def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
-    import marshal
-
-    from dlpath.files import write_atomically
-
     located = _cache_file(path, cache_dir)
     if located is None:
         return

@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - older Typer
     from click import get_current_context
 
 from dlpath import paths
+from dlpath.catalog import load_catalog as load_catalog_file
 from dlpath.render.term import Writer
 from dlpath.render.text import clean
 
@@ -47,23 +48,21 @@ class Environment:
         """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run; without what
         dlpath added when ``--no-extras`` or ``$DLPATH_NO_EXTRAS`` asks for the article's path alone."""
         if self._catalog is None:
-            from dlpath.catalog import load_catalog  # not for --help and --version, which never read it
-
-            catalog = load_catalog(self.catalog_path, cache_dir=paths.cache_dir())
+            catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir())
             self._catalog = catalog.without_extras() if paths.extras_hidden(self.no_extras) else catalog
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
         """The progress store in the data folder; ``create=False`` never creates the file or the folder."""
-        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
+        from dlpath import progress  # with SQLite, 4 ms to import: steps, show and check-links skip it
 
-        return Store.open(database_path(paths.data_dir()), create=create)
+        return progress.Store.open(progress.database_path(paths.data_dir()), create=create)
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
         key = "err" if stderr else "out"
         if key not in self._consoles:
-            from rich.console import Console  # about 45 ms: `dlpath next` prints without Rich
+            from rich.console import Console  # 18 ms or more to import: `dlpath next` prints without Rich
 
             self._consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
         return self._consoles[key]
@@ -93,7 +92,7 @@ def print_error(message: str) -> None:
 
 def json_text(data: Any) -> str:
     """Data as the JSON text dlpath writes: indented, UTF-8 characters as they are, one final newline."""
-    import json  # about 1.4 ms (python -X importtime) that `dlpath next` without --json never pays
+    import json  # 1.4 ms to import, which `dlpath next` without --json never pays
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

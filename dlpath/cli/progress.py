@@ -9,6 +9,7 @@ the data directory or the database; the others create them on first use.
 from __future__ import annotations
 
 import sys
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -107,8 +108,6 @@ def next_(
 
 
 def _open_in_browser(url: str | None) -> None:
-    import webbrowser  # about 10 ms, for --open only
-
     if not url:
         return
     try:
@@ -336,9 +335,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A file written by 'dlpath progress export' ('-': standard input).")],
 ) -> None:
     """Merge an export into your progress; importing the same file twice changes nothing."""
-    import json  # this and the export format: about 1.4 ms that the other commands never pay
+    import json  # 1.4 ms to import (with the export format below): the other commands never pay it
 
-    from dlpath.progress.transfer import ExportFormatError, parse_export
+    from dlpath.progress.transfer import ExportFormatError, parse_export  # see json above
 
     env: Environment = ctx.obj
     try:
