@@ -125,6 +125,11 @@ def test_totals_with_and_without_optional_resources():
     assert status["before_you_start"]["resources"] == 1
     text = ok("status")
     assert "31 h 10 min left (required resources)" in text and "of optional reading left (not counted above)" in text
+    # where the resources come from, in words: page 1's 13 readings and the prerequisite, step 4's first reading
+    assert ("Sources: 14 from the article; 1 from the article's page 2; 21 reconstructed: page 2 of the article"
+            " could not be recovered; 8 added by dlpath") in " ".join(text.split())
+    sources = {r["id"]: r["source"] for r in status["resources"]}
+    assert sources["tensorflow-disappoints"] == "from the article's page 2"
 
 
 def test_status_can_leave_dated_install_guides_out_of_time_left():

@@ -257,6 +257,7 @@ def status(
     out = env.console()
     out.print(show.progress_table(catalog, summary))
     out.print(show.overview(summary))
+    out.print(show.sources_line(catalog))
     note = show.dated_installs_note(catalog, hide_dated_installs)
     if note is not None:
         out.print(note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from dlpath.catalog import PROVENANCE_WORDS
 from dlpath.progress.records import IN_PROGRESS, NOT_STARTED
 from dlpath.progress.summary import offer_next, split_tally, tally
 from dlpath.render.text import clean, rich_text
@@ -347,6 +348,16 @@ def orphans_note(summary: Summary) -> Text | None:
     )
 
 
+def sources_line(catalog: Catalog) -> Text:
+    """Where the path's resources come from, in words: ``Sources: 13 from the article, ...``."""
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
+
+    counts = {words: 0 for words in PROVENANCE_WORDS.values()}  # in the order of PROVENANCES
+    for resource in catalog.all_resources:
+        counts[resource.provenance_words] = counts.get(resource.provenance_words, 0) + 1
+    return Text("Sources: " + "; ".join(f"{count} {words}" for words, count in counts.items() if count), style="dim")
+
+
 def dated_installs_note(catalog: Catalog, hidden: bool) -> Text | None:
     """What --hide-dated-installs leaves out, or would (when dated installation guides are counted)."""
     from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
@@ -379,6 +390,7 @@ def status_json(catalog: Catalog, entries: dict[str, Entry], summary: Summary) -
                 "step": r.step_number,  # 0: before you start
                 "optional": r.optional,
                 "provenance": r.provenance,
+                "source": r.provenance_words,
                 "state": state_of(entries, r.id),
                 "updated_at": entries[r.id].updated_at if r.id in entries else None,
             }
