@@ -31,6 +31,7 @@ PROVENANCE_WORDS = {
 ADDED = "added"
 PREREQUISITES_STEP_ID = "before-you-start"
 MAX_MINUTES = 10_000  # about a week of full-time study: anything above is a typo
+MIN_MINUTES = 1
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _URL = re.compile(r"^https?://[^\s/?#]+\.?[^\s]*$", re.IGNORECASE)
 _STEP_DOT_N = re.compile(r"^(\d+)\.(\d+)$")
@@ -376,8 +377,8 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(where, f"expected a whole number of minutes, got {_describe(value)}")
             return None
-        if not 1 <= value <= MAX_MINUTES:
-            self.add(where, f"expected between 1 and {MAX_MINUTES} minutes, got {value}")
+        if not MIN_MINUTES <= value <= MAX_MINUTES:
+            self.add(where, f"expected between {MIN_MINUTES} and {MAX_MINUTES} minutes, got {value}")
             return None
         return value
 

@@ -215,6 +215,7 @@ class Store:
         return self._conn is not None
 
     def close(self) -> None:
+        """Close the connection (the store then reads as empty)."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None

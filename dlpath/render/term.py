@@ -153,6 +153,7 @@ class Writer:
         return self
 
     def blank(self) -> Writer:
+        """An empty line."""
         self._out.append("")
         return self
 
@@ -169,6 +170,7 @@ class Writer:
         return self
 
     def flush(self) -> None:
+        """Write every line built so far to the stream at once."""
         if self._out:
             self.stream.write("\n".join(self._out) + "\n")
             self.stream.flush()
