@@ -53,6 +53,8 @@ def test_a_new_learner_is_offered_the_prerequisite_first_and_done_marks_it():
     assert "Before you start (optional)" in out and "7 Steps to Mastering Machine Learning With Python" in out
     assert "Never required" in out and "Source    from the article" in out
     assert "0 of 31 required resources" in out
+    data = json.loads(ok("next", "--json"))
+    assert data["before_you_start"] is True and data["next"]["label"] == "0.1" and data["progress"]["resources"] == 31
     assert "Done: 0.1 7 Steps to Mastering" in ok("done")  # 'done' marks what 'next' showed
     assert "Next: step 1 of 7, Introducing Deep Learning" in ok("next")
 
@@ -77,7 +79,7 @@ def test_next_shows_dated_and_provenance_in_words():
     _done_before("4.1")
     out = ok("next")
     assert "TensorFlow Disappoints" in out and "Source    from the article's page 2" in out
-    assert "Dated     It reviews TensorFlow 0.5" in out
+    assert "Dated     It reviews TensorFlow's first release" in out
     ok("done", "4.1", "4.2")
     out = ok("next")
     assert "Installing Theano" in out and "Theano's development ended in 2017" in out
