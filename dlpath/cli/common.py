@@ -35,7 +35,6 @@ class Environment:
 
     def __init__(self, catalog_option: Path | None = None) -> None:
         self.catalog_option = catalog_option
-        self._data_dir: Path | None = None
         self._catalog: Catalog | None = None
         self._consoles: dict[str, Console] = {}
 
@@ -43,13 +42,6 @@ class Environment:
     def catalog_path(self) -> Path:
         """The catalogue chosen: ``--catalog``, else ``$DLPATH_CATALOG``, else the bundled one."""
         return paths.catalog_path(self.catalog_option)
-
-    @property
-    def data_dir(self) -> Path:
-        """The folder of the learner's data: ``$DLPATH_HOME``, else the platform's (found once per run)."""
-        if self._data_dir is None:
-            self._data_dir = paths.data_dir()
-        return self._data_dir
 
     def catalog(self) -> Catalog:
         """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run."""
@@ -59,9 +51,9 @@ class Environment:
 
     def open_store(self, *, create: bool = False) -> Store:
         """The progress store in the data folder; ``create=False`` never creates the file or the folder."""
-        from dlpath import progress  # with SQLite, 4 ms to import: steps, show and check-links skip it
+        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
 
-        return progress.Store.open(progress.database_path(self.data_dir), create=create)
+        return Store.open(database_path(paths.data_dir()), create=create)
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
