@@ -108,6 +108,10 @@ def test_no_extras_hides_what_dlpath_added(how):
     assert status["orphaned"]["count"] == 0  # progress on hidden resources is kept, not orphaned
     result = run(*args, "show", "3blue1brown-neural-networks", env=env)
     assert result.exit_code == 2 and "is not shown: dlpath added it" in result.output
+    ok("done", "3blue1brown-neural-networks")  # recorded while shown ...
+    history = " ".join(ok(*args, "history", env=env).split())
+    assert "3blue1brown-neural-networks (not shown: dlpath added it" in history  # ... never "not in the catalogue"
+    assert "not in the catalogue" not in history
 
 
 def test_a_wrong_no_extras_value_is_one_clear_error():

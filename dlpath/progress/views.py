@@ -77,8 +77,10 @@ def resource_line(resource: Resource, style: str = "") -> list[Span]:
 
 
 def named(catalog: Catalog, resource_id: str) -> list[Span]:
-    """A resource by label and title, or by bare id when the catalogue no longer has it."""
+    """A resource by label and title, or by bare id when the catalogue no longer has it (or hides it)."""
     resource = catalog.resource(resource_id)
+    if resource is None and resource_id in catalog.hidden:
+        return [(f"{clean(resource_id)} (not shown: {catalog.hidden[resource_id]})", "dim")]
     if resource is None:
         return [(f"{clean(resource_id)} (not in the catalogue)", "dim")]
     return resource_line(resource)
