@@ -55,7 +55,10 @@ def test_a_new_learner_is_offered_the_prerequisite_first_and_done_marks_it():
     assert "0 of 31 required resources" in out
     data = json.loads(ok("next", "--json"))
     assert data["before_you_start"] is True and data["next"]["label"] == "0.1" and data["progress"]["resources"] == 31
+    assert "Before you start  0 of 1 done or skipped (optional, never required)" in ok("status")
     assert "Done: 0.1 7 Steps to Mastering" in ok("done")  # 'done' marks what 'next' showed
+    lines = [line.rstrip() for line in ok("status").splitlines()]
+    assert "Before you start  1 of 1 done or skipped" in lines
     assert "Next: step 1 of 7, Introducing Deep Learning" in ok("next")
 
 

@@ -309,8 +309,12 @@ def overview(summary: Summary) -> Table:
                                  f" {duration(extra.minutes_left)} of optional reading left (not counted above)")
     if summary.before is not None:
         before = summary.before
-        state = "done or skipped" if before.settled == before.total else "not read (optional, never required)"
-        grid.add_row("Before you start", f"{before.settled} of {before.total}: {state}")
+        state = f"{before.settled} of {before.total} done or skipped"
+        if before.in_progress:
+            state += f", {before.in_progress} in progress"
+        if before.settled < before.total:
+            state += " (optional, never required)"
+        grid.add_row("Before you start", state)
     days = summary.streak
     streak = f"{days} day{'s' if days != 1 else ''}" if days else "none yet (study today to start one)"
     grid.add_row("Streak", streak)
