@@ -7,19 +7,27 @@ stays fast for ``dlpath next`` while still naming every problem by its path in t
 
 from __future__ import annotations
 
-import difflib
 import marshal
 import re
 import zlib  # for the cache file's name: hashlib would cost 5 ms on every start
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
-from dlpath.files import write_atomically
 
 KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
-PROVENANCES = ("article", "reconstructed")
+PROVENANCES = ("article", "article-page-2", "reconstructed", "added")
+# What each provenance means, in the words the learner reads (dlpath show, next, status).
+PROVENANCE_WORDS = {
+    "article": "from the article",
+    "article-page-2": "from the article's page 2",
+    "reconstructed": "reconstructed: page 2 of the article could not be recovered",
+    "added": "added by dlpath",
+}
+ADDED = "added"
+PREREQUISITES_STEP_ID = "before-you-start"
 MAX_MINUTES = 10_000  # about a week of full-time study: anything above is a typo
 MIN_MINUTES = 1
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -54,15 +62,36 @@ class Resource(NamedTuple):
     note: str | None = None
     optional: bool = False
     archive_url: str | None = None
+    dated: str | None = None  # one sentence: what has aged and what to do instead
+    install_only: bool = False  # an installation guide: nothing to learn once installed
+    verified: str | None = None  # where the URL and title were confirmed (every added resource has it)
 
     @property
     def label(self) -> str:
-        """The ``STEP.N`` name of this resource, e.g. ``3.2``."""
+        """The ``STEP.N`` name of this resource, e.g. ``3.2`` (``0.N`` for a prerequisite)."""
         return f"{self.step_number}.{self.position}"
+
+    @property
+    def added(self) -> bool:
+        """Whether dlpath added it (not in the article)."""
+        return self.provenance == ADDED
+
+    @property
+    def dated_install(self) -> bool:
+        """An installation guide that has aged (``status --hide-dated-installs`` leaves these out)."""
+        return self.install_only and self.dated is not None
+
+    @property
+    def provenance_words(self) -> str:
+        """Where it comes from, in words: "from the article", "added by dlpath", ..."""
+        return PROVENANCE_WORDS.get(self.provenance, self.provenance)
 
 
 class Step(NamedTuple):
-    """One of the steps of the path; its number is its position in the catalogue."""
+    """One of the steps of the path; its number is its position in the catalogue.
+
+    The prerequisites, when the catalogue has any, are a step numbered 0 (``Catalog.before``).
+    """
 
     id: str
     number: int
@@ -71,9 +100,24 @@ class Step(NamedTuple):
     resources: tuple[Resource, ...]
 
     @property
+    def required(self) -> tuple[Resource, ...]:
+        """The resources the path requires (not optional)."""
+        return tuple(r for r in self.resources if not r.optional)
+
+    @property
+    def optional(self) -> tuple[Resource, ...]:
+        """The optional resources (extra reading, and everything dlpath added)."""
+        return tuple(r for r in self.resources if r.optional)
+
+    @property
     def minutes(self) -> int:
-        """Estimated time for every resource of the step, optional ones included."""
-        return sum(r.minutes for r in self.resources)
+        """Estimated time for the step's required resources (optional ones are counted apart)."""
+        return sum(r.minutes for r in self.resources if not r.optional)
+
+    @property
+    def optional_minutes(self) -> int:
+        """Estimated time for the step's optional resources."""
+        return sum(r.minutes for r in self.resources if r.optional)
 
 
 class Catalog(NamedTuple):
@@ -84,26 +128,68 @@ class Catalog(NamedTuple):
     source: Source
     steps: tuple[Step, ...]
     path: Path | None  # the file it was loaded from
-    by_id: dict[str, Resource]  # every resource by id
+    by_id: dict[str, Resource]  # every resource by id, prerequisites included
+    before: Step | None = None  # the prerequisites as step 0 ("Before you start"), if any
+    hidden: dict[str, str] = {}  # noqa: RUF012 - never mutated: ids left out by ``filtered``, and why
 
     @property
     def resources(self) -> tuple[Resource, ...]:
-        """Every resource in path order (step by step)."""
+        """Every resource of the seven steps in path order (prerequisites are apart: ``before``)."""
         return tuple(r for s in self.steps for r in s.resources)
+
+    @property
+    def prerequisites(self) -> tuple[Resource, ...]:
+        """The readings for before step 1 (never required); empty if the catalogue has none."""
+        return self.before.resources if self.before is not None else ()
+
+    @property
+    def all_resources(self) -> tuple[Resource, ...]:
+        """The prerequisites, then every resource of the steps (what check-links checks)."""
+        return self.prerequisites + self.resources
 
     def resource(self, resource_id: str) -> Resource | None:
         """The resource with exactly this id, or None."""
         return self.by_id.get(resource_id)
 
     def step_of(self, resource: Resource) -> Step:
-        """The step a resource belongs to."""
+        """The step a resource belongs to (``before`` for a prerequisite)."""
+        if resource.step_number == 0 and self.before is not None:
+            return self.before
         return self.steps[resource.step_number - 1]
+
+    def filtered(self, keep: Callable[[Resource], bool], why: str = "left out here") -> Catalog:
+        """The same catalogue with only the resources ``keep`` accepts; labels (``STEP.N``) do not change.
+
+        The ids left out are kept in ``hidden`` (with ``why``), so that progress on them is not taken
+        for progress on resources the catalogue no longer has, and naming one says why it is missing.
+        """
+        steps = tuple(s._replace(resources=tuple(r for r in s.resources if keep(r))) for s in self.steps)
+        before = None
+        if self.before is not None:
+            kept = tuple(r for r in self.before.resources if keep(r))
+            before = self.before._replace(resources=kept) if kept else None
+        by_id = {r.id: r for r in self.by_id.values() if keep(r)}
+        hidden = dict(self.hidden) | {rid: why for rid, r in self.by_id.items() if not keep(r)}
+        return self._replace(steps=steps, before=before, by_id=by_id, hidden=hidden)
+
+    def without_extras(self) -> Catalog:
+        """The article's path alone: every resource dlpath added is left out (``--no-extras``)."""
+        return self.filtered(
+            lambda r: not r.added,
+            "dlpath added it and --no-extras (or DLPATH_NO_EXTRAS) hides what dlpath added",
+        )
+
+    def knows(self, resource_id: str) -> bool:
+        """Whether the catalogue has this resource, shown or hidden (progress on it is not orphaned)."""
+        return resource_id in self.by_id or resource_id in self.hidden
 
     def find_step(self, name: str) -> Step:
         """A step named by its number (``3``) or id; raises NotFoundError with suggestions."""
         name = name.strip()
         if name.isdigit():
             number = int(name)
+            if number == 0 and self.before is not None:
+                return self.before
             if 1 <= number <= len(self.steps):
                 return self.steps[number - 1]
             raise NotFoundError(f"there is no step {number}: steps are numbered 1 to {len(self.steps)}")
@@ -118,18 +204,27 @@ class Catalog(NamedTuple):
         match = _STEP_DOT_N.match(name)
         if match:
             number, position = int(match[1]), int(match[2])
-            if not 1 <= number <= len(self.steps):
+            if number == 0 and self.before is not None:
+                step = self.before
+            elif not 1 <= number <= len(self.steps):
                 raise NotFoundError(f"there is no step {number}: steps are numbered 1 to {len(self.steps)}")
-            step = self.steps[number - 1]
-            if not 1 <= position <= len(step.resources):
-                raise NotFoundError(
-                    f"step {number} has {len(step.resources)} resources; '{name}' names none of them"
-                    f" (try 'dlpath show {number}')"
-                )
-            return step.resources[position - 1]
+            else:
+                step = self.steps[number - 1]
+            # positions stay those of the file even when --no-extras leaves some resources out
+            for resource in step.resources:
+                if resource.position == position:
+                    return resource
+            count = len(step.resources)
+            what = f"step {number} has" if number else f"before step 1 there {'is' if count == 1 else 'are'}"
+            raise NotFoundError(
+                f"{what} {count} resource{'s' if count != 1 else ''}; '{name}' names none of them"
+                f" (try 'dlpath show {number}')"
+            )
         exact = self.by_id.get(name)
         if exact is not None:
             return exact
+        if name in self.hidden:
+            raise NotFoundError(f"'{name}' is not shown: {self.hidden[name]}")
         prefixed = [rid for rid in self.by_id if name and rid.startswith(name)]
         if len(prefixed) == 1:
             return self.by_id[prefixed[0]]
@@ -146,13 +241,15 @@ class Catalog(NamedTuple):
         try:
             return self.find_resource(name)
         except NotFoundError as err:
-            if "ambiguous" in err.message or _STEP_DOT_N.match(name):
+            if "ambiguous" in err.message or _STEP_DOT_N.match(name) or name in self.hidden:
                 raise
             names = [s.id for s in self.steps] + list(self.by_id)
             raise NotFoundError(_unknown("step or resource", name, names)) from None
 
 
 def _unknown(what: str, name: str, candidates: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         close = [c for c in candidates if name and name in c][:3]
@@ -214,8 +311,15 @@ def read_document(path: Path) -> Any:
         raise CatalogError(f"catalogue {path} is not valid YAML: {err}") from None
 
 
+_MISSING: Any = object()  # a field that is absent (unlike one given as null, which is a problem)
+
+
 class _Checker:
-    """Walks the parsed document, collecting every problem and building the records."""
+    """Walks the parsed document, collecting every problem and building the records.
+
+    Each value check takes ``_MISSING`` for an absent field (the mapping check reports it if it was
+    required) and reports an explicit null like any other wrong value, as the schema does.
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -232,13 +336,15 @@ class _Checker:
                 self.add(where, f"missing required field '{key}'")
         for key in value:
             if key not in allowed:
+                import difflib
+
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
                 self.add(_join(where, str(key)), f"unknown field{extra}")
         return True
 
     def text(self, value: Any, where: str) -> str | None:
-        if value is None:
+        if value is _MISSING:
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(where, f"expected a non-empty string, got {_describe(value)}")
@@ -260,7 +366,7 @@ class _Checker:
         return value
 
     def choice(self, value: Any, where: str, choices: tuple[str, ...]) -> str | None:
-        if value is None:
+        if value is _MISSING:
             return None
         if value not in choices:
             self.add(where, f"expected one of {' | '.join(choices)}, got {_describe(value)}")
@@ -268,7 +374,7 @@ class _Checker:
         return value
 
     def minutes(self, value: Any, where: str) -> int | None:
-        if value is None:
+        if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(where, f"expected a whole number of minutes, got {_describe(value)}")
@@ -279,7 +385,7 @@ class _Checker:
         return value
 
     def flag(self, value: Any, where: str) -> bool:
-        if value is None:
+        if value is _MISSING:
             return False
         if not isinstance(value, bool):
             self.add(where, f"expected true or false, got {_describe(value)}")
@@ -291,12 +397,13 @@ class _Checker:
         if not isinstance(doc, dict):
             self.add("", f"expected a mapping with {', '.join(top)} at the top, got {_describe(doc)}")
             return None
-        self.mapping(doc, "", top, top)
+        self.mapping(doc, "", top, ("version", "title", "source", "prerequisites", "steps"))
         version = doc.get("version")
         if "version" in doc and version != 1:
             self.add("version", f"expected 1 (the only format this dlpath reads), got {_describe(version)}")
-        title = self.text(doc.get("title"), "title")
-        source = self.source(doc.get("source"))
+        title = self.text(doc.get("title", _MISSING), "title")
+        source = self.source(doc.get("source", _MISSING))
+        before = self.prerequisites(doc.get("prerequisites", _MISSING))
         steps_doc = doc.get("steps")
         steps: list[Step] = []
         if "steps" in doc:
@@ -307,30 +414,52 @@ class _Checker:
                     step = self.step(step_doc, f"steps[{i}]", i + 1)
                     if step is not None:
                         steps.append(step)
-        self.duplicates(steps_doc if isinstance(steps_doc, list) else [])
+        prerequisites_doc = doc.get("prerequisites")
+        self.duplicates(
+            steps_doc if isinstance(steps_doc, list) else [],
+            prerequisites_doc if isinstance(prerequisites_doc, list) else [],
+        )
         if self.problems:
             return None
-        by_id = {r.id: r for s in steps for r in s.resources}
-        return Catalog(1, title or "", source, tuple(steps), path, by_id)  # type: ignore[arg-type]
+        by_id = {r.id: r for s in ((before,) if before else ()) + tuple(steps) for r in s.resources}
+        return Catalog(1, title or "", source, tuple(steps), path, by_id, before)  # type: ignore[arg-type]
 
     def source(self, doc: Any) -> Source | None:
-        if doc is None:
+        if doc is _MISSING:
             return None
         keys = ("title", "author", "url")
         if not self.mapping(doc, "source", keys, keys):
             return None
-        title = self.text(doc.get("title"), "source.title")
-        author = self.text(doc.get("author"), "source.author")
-        url = self.url(doc.get("url"), "source.url")
+        title = self.text(doc.get("title", _MISSING), "source.title")
+        author = self.text(doc.get("author", _MISSING), "source.author")
+        url = self.url(doc.get("url", _MISSING), "source.url")
         return Source(title or "", author or "", url or "")
+
+    def prerequisites(self, doc: Any) -> Step | None:
+        """The optional ``prerequisites`` list, as step 0 ("Before you start")."""
+        if doc is _MISSING:
+            return None
+        if not isinstance(doc, list) or not doc:
+            self.add("prerequisites", f"expected a non-empty list of resources, got {_describe(doc)}")
+            return None
+        resources = []
+        for j, res_doc in enumerate(doc):
+            where = f"prerequisites[{j}]"
+            if isinstance(res_doc, dict) and res_doc.get("optional", True) is not True:
+                self.add(f"{where}.optional", "a prerequisite is never required: remove 'optional' or set it to true")
+                continue
+            res = self.resource(res_doc, where, 0, j + 1)
+            if res is not None:
+                resources.append(res._replace(optional=True))
+        return Step(PREREQUISITES_STEP_ID, 0, "Before you start", _PREREQUISITES_SUMMARY, tuple(resources))
 
     def step(self, doc: Any, where: str, number: int) -> Step | None:
         keys = ("id", "title", "summary", "resources")
         if not self.mapping(doc, where, keys, keys):
             return None
-        step_id = self.slug(doc.get("id"), f"{where}.id")
-        title = self.text(doc.get("title"), f"{where}.title")
-        summary = self.text(doc.get("summary"), f"{where}.summary")
+        step_id = self.slug(doc.get("id", _MISSING), f"{where}.id")
+        title = self.text(doc.get("title", _MISSING), f"{where}.title")
+        summary = self.text(doc.get("summary", _MISSING), f"{where}.summary")
         resources_doc = doc.get("resources")
         resources: list[Resource] = []
         if "resources" in doc:
@@ -346,14 +475,14 @@ class _Checker:
         return Step(step_id, number, title, summary, tuple(resources))
 
     _RESOURCE_REQUIRED = ("id", "title", "authors", "url", "kind", "minutes", "provenance")
-    _RESOURCE_KEYS = _RESOURCE_REQUIRED + ("note", "optional", "archive_url")
+    _RESOURCE_KEYS = _RESOURCE_REQUIRED + ("note", "optional", "archive_url", "dated", "install_only", "verified")
 
     def resource(self, doc: Any, where: str, number: int, position: int) -> Resource | None:
         if not self.mapping(doc, where, self._RESOURCE_REQUIRED, self._RESOURCE_KEYS):
             return None
         before = len(self.problems)
-        res_id = self.slug(doc.get("id"), f"{where}.id")
-        title = self.text(doc.get("title"), f"{where}.title")
+        res_id = self.slug(doc.get("id", _MISSING), f"{where}.id")
+        title = self.text(doc.get("title", _MISSING), f"{where}.title")
         authors = doc.get("authors")
         if "authors" in doc:
             if not isinstance(authors, list) or not authors:
@@ -362,13 +491,25 @@ class _Checker:
             else:
                 for k, name in enumerate(authors):
                     self.text(name, f"{where}.authors[{k}]")
-        url = self.url(doc.get("url"), f"{where}.url")
-        kind = self.choice(doc.get("kind"), f"{where}.kind", KINDS)
-        minutes = self.minutes(doc.get("minutes"), f"{where}.minutes")
-        provenance = self.choice(doc.get("provenance"), f"{where}.provenance", PROVENANCES)
-        note = self.text(doc.get("note"), f"{where}.note") if "note" in doc else None
-        optional = self.flag(doc.get("optional"), f"{where}.optional")
-        archive_url = self.url(doc.get("archive_url"), f"{where}.archive_url") if "archive_url" in doc else None
+        url = self.url(doc.get("url", _MISSING), f"{where}.url")
+        kind = self.choice(doc.get("kind", _MISSING), f"{where}.kind", KINDS)
+        minutes = self.minutes(doc.get("minutes", _MISSING), f"{where}.minutes")
+        provenance = self.choice(doc.get("provenance", _MISSING), f"{where}.provenance", PROVENANCES)
+        note = self.text(doc.get("note", _MISSING), f"{where}.note")
+        optional = self.flag(doc.get("optional", _MISSING), f"{where}.optional")
+        # an empty archive_url is a place for 'check-links --suggest-archive --fix' to fill: no copy yet
+        archive_doc = doc.get("archive_url", _MISSING)
+        archive_url = self.url(_MISSING if archive_doc is None else archive_doc, f"{where}.archive_url")
+        dated = self.text(doc.get("dated", _MISSING), f"{where}.dated")
+        install_only = self.flag(doc.get("install_only", _MISSING), f"{where}.install_only")
+        verified = self.text(doc.get("verified", _MISSING), f"{where}.verified")
+        if provenance == ADDED:
+            # what dlpath adds is never required, and says where its URL and title were confirmed
+            if doc.get("optional") is not True:
+                self.add(f"{where}.optional", "a resource with provenance 'added' must have 'optional: true'")
+            if "verified" not in doc:
+                self.add(where, "a resource with provenance 'added' needs 'verified': where its URL and title"
+                                " were confirmed")
         if len(self.problems) > before:
             return None
         return Resource(
@@ -384,34 +525,44 @@ class _Checker:
             note=note,
             optional=optional,
             archive_url=archive_url,
+            dated=dated,
+            install_only=install_only,
+            verified=verified,
         )
 
-    def duplicates(self, steps_doc: list[Any]) -> None:
+    def duplicates(self, steps_doc: list[Any], prerequisites_doc: list[Any]) -> None:
         seen_steps: dict[str, str] = {}
-        seen_resources: dict[str, str] = {}
         for i, step in enumerate(steps_doc):
-            if not isinstance(step, dict):
-                continue
-            sid = step.get("id")
+            sid = step.get("id") if isinstance(step, dict) else None
             if isinstance(sid, str):
                 where = f"steps[{i}].id"
                 if sid in seen_steps:
                     self.add(where, f"duplicate step id '{sid}' (also at {seen_steps[sid]}): step ids must be unique")
                 else:
                     seen_steps[sid] = where
-            resources = step.get("resources")
-            for j, res in enumerate(resources if isinstance(resources, list) else []):
-                rid = res.get("id") if isinstance(res, dict) else None
-                if isinstance(rid, str):
-                    where = f"steps[{i}].resources[{j}].id"
-                    if rid in seen_resources:
-                        self.add(
-                            where,
-                            f"duplicate resource id '{rid}' (also at {seen_resources[rid]}):"
-                            " resource ids must be unique in the whole catalogue",
-                        )
-                    else:
-                        seen_resources[rid] = where
+        places = [(f"prerequisites[{j}]", res) for j, res in enumerate(prerequisites_doc)]
+        for i, step in enumerate(steps_doc):
+            resources = step.get("resources") if isinstance(step, dict) else None
+            places += [(f"steps[{i}].resources[{j}]", res) for j, res in enumerate(resources or [])
+                       if isinstance(resources, list)]
+        seen_resources: dict[str, str] = {}
+        for place, res in places:
+            rid = res.get("id") if isinstance(res, dict) else None
+            if isinstance(rid, str):
+                where = f"{place}.id"
+                if rid in seen_resources:
+                    self.add(
+                        where,
+                        f"duplicate resource id '{rid}' (also at {seen_resources[rid]}):"
+                        " resource ids must be unique in the whole catalogue",
+                    )
+                else:
+                    seen_resources[rid] = where
+
+
+_PREREQUISITES_SUMMARY = (
+    "Optional reading for the background this path assumes; never required: skip it if you have that background."
+)
 
 
 def _join(where: str, key: str) -> str:
@@ -474,7 +625,7 @@ def load_catalog(path: Path, *, cache_dir: Path | None = None) -> Catalog:
 
 # --------------------------------------------------------------------------- the parsed-catalogue cache
 
-_CACHE_FORMAT = 1  # bump when the document format or its rules change
+_CACHE_FORMAT = 2  # bump when the document format or its rules change
 
 
 def _cache_file(path: Path, cache_dir: Path) -> tuple[Path, tuple[int, int, int]] | None:
@@ -507,6 +658,8 @@ def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
 
 
 def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
+    from dlpath.files import write_atomically  # 0.3 ms (with tempfile later) that a cached start never pays
+
     located = _cache_file(path, cache_dir)
     if located is None:
         return
@@ -519,18 +672,28 @@ def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
 
 def _build(doc: dict, path: Path | None) -> Catalog:
     """A Catalog from a document already known to be valid (no checks: the cache's fast path)."""
-    steps = []
-    for number, step in enumerate(doc["steps"], start=1):
-        resources = tuple(
+
+    def resources(docs: list[dict], number: int) -> tuple[Resource, ...]:
+        return tuple(
             Resource(
                 id=r["id"], title=r["title"], authors=tuple(r["authors"]), url=r["url"], kind=r["kind"],
                 minutes=r["minutes"], provenance=r["provenance"], step_number=number, position=position,
-                note=r.get("note"), optional=r.get("optional", False), archive_url=r.get("archive_url"),
+                note=r.get("note"), optional=r.get("optional", False) or number == 0,
+                archive_url=r.get("archive_url"), dated=r.get("dated"), install_only=r.get("install_only", False),
+                verified=r.get("verified"),
             )
-            for position, r in enumerate(step["resources"], start=1)
+            for position, r in enumerate(docs, start=1)
         )
-        steps.append(Step(step["id"], number, step["title"], step["summary"], resources))
+
+    steps = tuple(
+        Step(step["id"], number, step["title"], step["summary"], resources(step["resources"], number))
+        for number, step in enumerate(doc["steps"], start=1)
+    )
+    before = None
+    if "prerequisites" in doc:
+        before = Step(PREREQUISITES_STEP_ID, 0, "Before you start", _PREREQUISITES_SUMMARY,
+                      resources(doc["prerequisites"], 0))
     source = doc["source"]
-    by_id = {r.id: r for s in steps for r in s.resources}
+    by_id = {r.id: r for s in ((before,) if before else ()) + steps for r in s.resources}
     return Catalog(doc["version"], doc["title"], Source(source["title"], source["author"], source["url"]),
-                   tuple(steps), path, by_id)
+                   steps, path, by_id, before)

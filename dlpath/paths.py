@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dlpath.errors import DlpathError
+
 HOME_ENV = "DLPATH_HOME"
 CATALOG_ENV = "DLPATH_CATALOG"
+NO_EXTRAS_ENV = "DLPATH_NO_EXTRAS"
+
+_YES = ("1", "true", "yes", "on")
+_NO = ("", "0", "false", "no", "off")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -50,3 +56,22 @@ def catalog_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return bundled_data_file("steps.yaml")
+
+
+def extras_hidden(explicit: bool = False) -> bool:
+    """Whether to leave out what dlpath added to the article's path: ``--no-extras``, else ``$DLPATH_NO_EXTRAS``.
+
+    Raises DlpathError for a value of the variable that is neither yes (1, true, yes, on) nor no
+    (0, false, no, off, empty).
+    """
+    if explicit:
+        return True
+    value = os.environ.get(NO_EXTRAS_ENV, "").strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise DlpathError(
+        f"{NO_EXTRAS_ENV}={os.environ[NO_EXTRAS_ENV]!r} is neither yes nor no: set it to 1 to hide what"
+        " dlpath added to the article's path, or 0 (or unset it) to show it"
+    )

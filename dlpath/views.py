@@ -35,21 +35,33 @@ def plain(value: object, style: str = "") -> Text:
 
 
 def steps_table(catalog: Catalog) -> Table:
-    """The steps of the path with number, title, resource count and total time."""
+    """The steps of the path: number, title, required resources and time, and the optional ones apart."""
     from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
     from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     table = Table(title=plain(catalog.title), title_justify="left", expand=False)
     table.add_column("#", justify="right", style="bold")
     table.add_column("Step")
-    table.add_column("Resources", justify="right")
+    table.add_column("Required", justify="right")
     table.add_column("Time", justify="right")
+    table.add_column("Optional", justify="right", style="dim")
+    if catalog.before is not None:
+        before = catalog.before
+        table.add_row("0", plain(f"{before.title} (optional)"), "0", "-",
+                      _optional_cell(len(before.resources), before.optional_minutes))
     for step in catalog.steps:
-        table.add_row(str(step.number), plain(step.title), str(len(step.resources)), duration(step.minutes))
-    total = sum(s.minutes for s in catalog.steps)
+        table.add_row(str(step.number), plain(step.title), str(len(step.required)), duration(step.minutes),
+                      _optional_cell(len(step.optional), step.optional_minutes))
     table.add_section()
-    table.add_row("", Text("Total", style="bold"), str(len(catalog.resources)), duration(total))
+    steps = catalog.steps
+    table.add_row("", Text("Total", style="bold"), str(sum(len(s.required) for s in steps)),
+                  duration(sum(s.minutes for s in steps)),
+                  _optional_cell(sum(len(s.optional) for s in steps), sum(s.optional_minutes for s in steps)))
     return table
+
+
+def _optional_cell(count: int, minutes: int) -> str:
+    return f"{count} ({duration(minutes)})" if count else "-"
 
 
 def step_details(step: Step) -> Group:
@@ -58,8 +70,8 @@ def step_details(step: Step) -> Group:
     from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
     from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
-    heading = Text(f"Step {step.number}: ", style="bold")
-    heading.append(clean(step.title), style="bold")
+    heading = Text(f"Step {step.number}: " if step.number else "", style="bold")
+    heading.append(clean(step.title) + ("" if step.number else " (optional, before step 1)"), style="bold")
     table = Table(expand=False)
     table.add_column("#", style="bold")
     table.add_column("Resource")
@@ -68,10 +80,16 @@ def step_details(step: Step) -> Group:
     table.add_column("Id", style="dim", no_wrap=True)
     for res in step.resources:
         title = plain(res.title)
-        if res.optional:
-            title.append(" (optional)", style="dim")
+        marks = [mark for mark, on in (("optional", res.optional and step.number), ("added by dlpath", res.added),
+                                       ("dated", res.dated)) if on]
+        if marks:
+            title.append(f" ({', '.join(marks)})", style="dim")
         table.add_row(res.label, title, res.kind, duration(res.minutes), plain(res.id))
-    return Group(heading, plain(step.summary), Text(), table)
+    parts = [heading, plain(step.summary), Text(), table]
+    if any(r.dated for r in step.resources):
+        parts.append(Text("(dated): has aged since the article; 'dlpath show STEP.N' says what to do instead.",
+                          style="dim"))
+    return Group(*parts)
 
 
 def resource_rows(
@@ -85,9 +103,10 @@ def resource_rows(
     title: list[Span] = [(clean(resource.title), "bold")]
     if resource.optional:
         title.append((" (optional)", "dim"))
+    where = f"{step.number}. {clean(step.title)}" if step.number else f"{clean(step.title)} (before step 1)"
     rows: list[tuple[str, list[Span]]] = [
         ("Resource", [*title, ("  ", ""), (resource.label, "dim"), (" ", ""), (clean(resource.id), "dim")]),
-        ("Step", [(f"{step.number}. {clean(step.title)}", "")]),
+        ("Step", [(where, "")]),
         ("By", [(clean(", ".join(resource.authors)), "")]),
         ("Kind", [(f"{resource.kind}, about {duration(resource.minutes)}", "")]),
     ]
@@ -100,12 +119,9 @@ def resource_rows(
             rows.append(("Archived", [(clean(resource.archive_url), "dim")]))
     if resource.note:
         rows.append(("Note", [(clean(resource.note), "")]))
-    provenance = (
-        "from the article"
-        if resource.provenance == "article"
-        else "reconstructed (page 2 of the article is lost)"
-    )
-    rows.append(("Source", [(provenance, "dim")]))
+    if resource.dated:
+        rows.append(("Dated", [(clean(resource.dated), "yellow")]))
+    rows.append(("Source", [(resource.provenance_words, "dim")]))
     return rows
 
 
@@ -124,6 +140,9 @@ def resource_json(resource: Resource) -> dict:
         "note": resource.note,
         "optional": resource.optional,
         "archive_url": resource.archive_url,
+        "dated": resource.dated,
+        "install_only": resource.install_only,
+        "source": resource.provenance_words,
     }
 
 
@@ -135,7 +154,10 @@ def step_json(step: Step, *, with_resources: bool = True) -> dict:
         "title": step.title,
         "summary": step.summary,
         "resource_count": len(step.resources),
-        "minutes": step.minutes,
+        "required_count": len(step.required),
+        "minutes": step.minutes,  # the required resources' (optional ones are counted apart)
+        "optional_count": len(step.optional),
+        "optional_minutes": step.optional_minutes,
     }
     if with_resources:
         data["resources"] = [resource_json(r) for r in step.resources]

@@ -32,7 +32,8 @@ def test_loads_minimal_catalogue_into_frozen_dataclasses():
     video = catalog.resource("intro-video")
     assert video.note == "Watch it twice." and video.optional is False
     assert catalog.resource("deep-dive").archive_url.startswith("https://web.archive.org/")
-    assert catalog.steps[0].minutes == 30
+    assert catalog.steps[0].minutes == 10 and catalog.steps[0].optional_minutes == 20  # optional counted apart
+    assert catalog.before is None and catalog.prerequisites == ()
     with pytest.raises(AttributeError):
         catalog.steps[0].title = "changed"  # type: ignore[misc]
 
@@ -65,7 +66,21 @@ def test_loads_minimal_catalogue_into_frozen_dataclasses():
         (lambda d: d["steps"][0]["resources"][0].__setitem__("optional", "yes"),
          "steps[0].resources[0].optional: expected true or false"),
         (lambda d: d["steps"][0]["resources"][0].__setitem__("provenance", "guess"),
-         "steps[0].resources[0].provenance: expected one of article | reconstructed"),
+         "steps[0].resources[0].provenance: expected one of article | article-page-2 | reconstructed | added"),
+        (lambda d: d["steps"][0]["resources"][0].__setitem__("title", None),
+         "steps[0].resources[0].title: expected a non-empty string, got nothing (null)"),
+        (lambda d: d["steps"][0]["resources"][0].__setitem__("note", None),
+         "steps[0].resources[0].note: expected a non-empty string, got nothing (null)"),
+        (lambda d: d["steps"][0]["resources"][0].__setitem__("dated", ""),
+         "steps[0].resources[0].dated: expected a non-empty string"),
+        (lambda d: d["steps"][0]["resources"][0].__setitem__("install_only", "yes"),
+         "steps[0].resources[0].install_only: expected true or false"),
+        (lambda d: d["steps"][0]["resources"][0].update(provenance="added", optional=True),
+         "steps[0].resources[0]: a resource with provenance 'added' needs 'verified'"),
+        (lambda d: d["steps"][0]["resources"][0].update(provenance="added", verified="seen"),
+         "steps[0].resources[0].optional: a resource with provenance 'added' must have 'optional: true'"),
+        (lambda d: d.__setitem__("source", None), "source: expected a mapping, got nothing (null)"),
+        (lambda d: d.__setitem__("prerequisites", []), "prerequisites: expected a non-empty list of resources"),
         (lambda d: d["steps"][0].__setitem__("id", "First Step"),
          "steps[0].id: expected a slug"),
         (lambda d: d["steps"][0].__setitem__("title", 42),
@@ -217,3 +232,68 @@ class TestCache:
         blocked = tmp_path / "a-file"
         blocked.write_text("not a folder")
         assert load_catalog(VALID, cache_dir=blocked / "cache").title == "A Tiny Path"
+
+
+EXTRAS = Path(__file__).parent / "fixtures" / "catalogs" / "with-extras.yaml"
+
+
+class TestPrerequisitesAndExtras:
+    catalog = load_catalog(EXTRAS)
+
+    def test_prerequisites_are_step_0_optional_and_outside_the_steps(self):
+        before = self.catalog.before
+        assert before is not None and before.number == 0 and before.title == "Before you start"
+        (prerequisite,) = self.catalog.prerequisites
+        assert prerequisite.label == "0.1" and prerequisite.optional is True
+        assert prerequisite not in self.catalog.resources  # the steps' totals never count it
+        assert self.catalog.all_resources[0] == prerequisite and len(self.catalog.all_resources) == 7
+        assert self.catalog.find_resource("0.1") == prerequisite == self.catalog.find_resource("before-reading")
+        assert self.catalog.find_step("0") == before and self.catalog.step_of(prerequisite) == before
+
+    def test_new_fields_and_provenance_in_words(self):
+        install = self.catalog.resource("old-install")
+        assert install.install_only and install.dated.startswith("The library is gone") and install.dated_install
+        assert install.provenance_words == "from the article"
+        assert self.catalog.resource("classic-paper").provenance_words == "from the article's page 2"
+        assert self.catalog.resource("guessed-post").provenance_words == (
+            "reconstructed: page 2 of the article could not be recovered"
+        )
+        modern = self.catalog.resource("modern-video")
+        assert modern.added and modern.optional and modern.verified and modern.provenance_words == "added by dlpath"
+
+    def test_required_and_optional_minutes_apart(self):
+        first, second = self.catalog.steps
+        assert (first.minutes, first.optional_minutes) == (90, 40)
+        assert (second.minutes, second.optional_minutes) == (20, 3025)
+        assert [r.id for r in second.required] == ["guessed-post"]
+
+    def test_without_extras_keeps_labels_and_names(self):
+        plain = self.catalog.without_extras()
+        assert [r.label for r in plain.resources] == ["1.1", "1.2", "2.1", "2.2"]
+        assert plain.resource("modern-video") is None and plain.prerequisites  # the prerequisite is the article's
+        assert plain.find_resource("2.2").id == "big-book"
+        with pytest.raises(NotFoundError, match="step 1 has 2 resources; '1.3' names none of them"):
+            plain.find_resource("1.3")
+        with pytest.raises(NotFoundError, match="'modern-blog' is not shown: dlpath added it and --no-extras"):
+            plain.find("modern-blog")
+        assert plain.knows("modern-blog") and not plain.knows("never-there")
+        gap = self.catalog.filtered(lambda r: r.id != "old-install")
+        assert gap.find_resource("1.2").id == "classic-paper"  # positions are the file's, not renumbered
+
+    def test_a_prerequisite_cannot_be_required(self):
+        doc = yaml.safe_load(EXTRAS.read_text())
+        doc["prerequisites"][0]["optional"] = False
+        assert any(p.startswith("prerequisites[0].optional: a prerequisite is never required") for p in _problems(doc))
+
+    def test_duplicate_id_between_prerequisite_and_step(self):
+        doc = yaml.safe_load(EXTRAS.read_text())
+        doc["steps"][1]["resources"][0]["id"] = "before-reading"
+        expected = "steps[1].resources[0].id: duplicate resource id 'before-reading' (also at prerequisites[0].id)"
+        assert any(p.startswith(expected) for p in _problems(doc))
+
+    def test_cache_keeps_every_new_field(self, tmp_path):
+        path = tmp_path / "extras.yaml"
+        path.write_text(EXTRAS.read_text())
+        first = load_catalog(path, cache_dir=tmp_path / "cache")
+        second = load_catalog(path, cache_dir=tmp_path / "cache")  # from the marshal cache
+        assert second == first and second.before == first.before and second.by_id == first.by_id

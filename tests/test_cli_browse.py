@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ def test_steps_table_lists_seven_steps_with_counts_and_time():
     result = run("steps")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert any("1" in line and "Introducing Deep Learning" in line and "3" in line for line in lines)
+    # required count and time, then the optional ones apart: "3 | 4 h 15 min | 1 (1 h 05 min)"
+    assert any(re.search(r"1 .*Introducing Deep Learning .*3 .*4 h 15 min .*1 \(1 h 05 min\)", line) for line in lines)
+    assert any(re.search(r"0 .*Before you start \(optional\) .*0 .*1 \(1 h\)", line) for line in lines)
     assert "Further Topics" in result.output and "Total" in result.output
     assert "\x1b[" not in result.output  # plain when not a terminal
 
@@ -34,6 +37,10 @@ def test_steps_json():
     assert [s["number"] for s in data["steps"]] == list(range(1, 8))
     assert data["steps"][2]["id"] == "backpropagation-and-gradient-descent"
     assert all(s["resource_count"] > 0 and s["minutes"] > 0 for s in data["steps"])
+    for step in data["steps"]:
+        assert step["resource_count"] == step["required_count"] + step["optional_count"]
+    step_7 = data["steps"][6]
+    assert step_7["minutes"] == 300 and step_7["optional_minutes"] == 3045  # the 3,000-minute book is apart
 
 
 def test_show_step_by_number_and_id():

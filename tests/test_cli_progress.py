@@ -68,7 +68,7 @@ def test_next_on_a_fresh_start_shows_the_first_resource_and_writes_nothing(dlpat
     assert "Start here with a video and a paper." in out  # the step summary
     assert "An Introductory Video" in out and "1.1" in out and "intro-video" in out
     assert "Ada Lovelace" in out and "video, about 30 min" in out and "https://example.org/video" in out
-    assert "0 of 4 resources done or skipped (0%)" in out
+    assert "0 of 3 required resources done or skipped (0%)" in out and "optional: 0 of 1 done or skipped" in out
     assert no_database(dlpath_home)
 
 
@@ -79,7 +79,7 @@ def test_next_shows_the_note_and_an_in_progress_start(dlpath_home):
     out = ok("next")
     assert "Gradients Explained" in out and "Read it with pencil and paper." in out
     assert "You started this on" in out
-    assert "2 of 4 resources done or skipped (50%)" in out and "step 2: 0 of 2" in out
+    assert "2 of 3 required resources done or skipped (67%)" in out and "step 2: 0 of 1 required" in out
 
 
 def test_next_json(dlpath_home):
@@ -89,7 +89,9 @@ def test_next_json(dlpath_home):
     assert data["next"]["id"] == "intro-paper" and data["next"]["state"] == "not-started"
     assert data["next"]["open_url"] == "https://example.org/dead-paper"
     assert data["step"]["number"] == 1 and data["step"]["title"] == "First Steps"
-    assert data["progress"]["done"] == 1 and data["progress"]["resources"] == 4
+    assert data["progress"]["done"] == 1 and data["progress"]["resources"] == 3  # required ones
+    assert data["optional_progress"]["resources"] == 1 and data["optional_progress"]["minutes_left"] == 20
+    assert data["before_you_start"] is False
 
 
 def test_when_everything_is_done_next_says_so_and_suggests_the_exercises(dlpath_home):
@@ -300,8 +302,9 @@ def test_status_text_shows_steps_overall_time_and_streak():
     ok("skip", "1.2")
     out = ok("status")
     assert "First Steps" in out and "2/2 (1 skipped)" in out and "complete" in out
-    assert "75%" in out and "3 of 4 resources (2 done, 1 skipped)" in out
-    assert "2 h done, 20 min left" in out
+    assert "100%" in out and "3 of 3 required resources (2 done, 1 skipped)" in out
+    assert "2 h done, 0 min left (required resources)" in out
+    assert "0 of 1 done or skipped, 20 min of optional reading left (not counted above)" in out
     assert "Streak         1 day" in out and "just now" in out
 
 
@@ -316,17 +319,19 @@ def test_status_json_gives_each_resource_state_and_the_totals():
         ("gradient-chapter", "done"),
         ("gradient-notes", "skipped"),
     ]
-    totals = data["totals"]
+    totals = data["totals"]  # the required resources
     assert totals == {
-        "resources": 4,
+        "resources": 3,
         "done": 1,
-        "skipped": 1,
+        "skipped": 0,
         "in_progress": 1,
         "not_started": 1,
-        "percent": 50.0,
+        "percent": 33.3,
         "minutes_done": 90,
         "minutes_left": 90,
     }
+    assert data["optional_totals"]["resources"] == 1 and data["optional_totals"]["skipped"] == 1
+    assert data["steps"][1]["optional"]["skipped"] == 1 and data["before_you_start"] is None
     assert data["streak_days"] == 1 and data["last_activity"]
     assert data["orphaned"] == {"count": 0, "ids": []}
     assert [s["done"] for s in data["steps"]] == [0, 1]
@@ -377,7 +382,7 @@ def test_dashboard_is_the_status_summary_and_what_is_next(dlpath_home):
     assert "Usage" not in out
     assert no_database(dlpath_home)
     ok("done", "1.1")
-    assert "Next: 1.2 The Founding Paper" in ok() and "25%" in ok()
+    assert "Next: 1.2 The Founding Paper" in ok() and "33%" in ok()
 
 
 def test_history_lists_recent_events_newest_first_with_limit():

@@ -282,3 +282,25 @@ def test_fix_with_nothing_to_do_leaves_the_file_alone(tmp_path, farm):
     before = catalog.read_bytes()
     result = invoke(catalog, "--fix")
     assert catalog.read_bytes() == before and "--fix: nothing to change" in result.stderr
+
+
+def test_fix_rewrites_a_moved_prerequisite_too(tmp_path):
+    prerequisite = (
+        "prerequisites:\n"
+        "  - id: before-reading\n"
+        "    title: Before reading\n"
+        "    authors: [Tester]\n"
+        "    url: BASE/moved-plain   # the prerequisite's link is checked and fixed like the others\n"
+        "    kind: blog\n"
+        "    minutes: 5\n"
+        "    provenance: article\n"
+        "steps:\n"
+    )
+    with lf.Farm(routes=FIX_ROUTES) as server:
+        base = server.url("")
+        catalog = tmp_path / "steps.yaml"
+        text = (FIXTURES / "commented.yaml").read_text().replace("steps:\n", prerequisite, 1)
+        catalog.write_text(text.replace("BASE", base))
+        result = invoke(catalog, "--fix", "--only", "0.1")
+    assert f"url: {base}/new-home/plain   # the prerequisite's link" in catalog.read_text()
+    assert "--fix: 1 change written" in result.stderr

@@ -471,7 +471,9 @@ def test_summary_counts_per_step_and_orphans(catalog):
         }.items()
     }
     summary = summarise(catalog, Snapshot(entries, frozenset({date(2026, 3, 10)}), None, {}), today=date(2026, 3, 10))
-    assert [(t.done, t.total) for t in summary.steps] == [(1, 2), (1, 2)]
-    assert summary.overall.done == 2 and summary.overall.minutes_done == 50
+    assert [(t.done, t.total) for t in summary.steps] == [(1, 2), (0, 1)]  # required resources
+    assert [(t.done, t.total) for t in summary.optional_steps] == [(0, 0), (1, 1)]  # optional ones apart
+    assert summary.overall.done == 1 and summary.overall.minutes_done == 30
+    assert summary.optional_overall.done == 1 and summary.optional_overall.minutes_done == 20
     assert summary.orphaned == ("removed-resource",)
     assert summary.streak == 1

@@ -30,11 +30,12 @@ __all__ = ["Environment", "clean", "console", "environment", "json_text", "load_
 
 
 class Environment:
-    """One command run: what the global options chose (``--catalog``), where the data lives, and what the
-    run loaded once (the catalogue, the consoles). A plain class: a dataclass costs start-up time."""
+    """One command run: what the global options chose (``--catalog``, ``--no-extras``), where the data lives,
+    and what the run loaded once (the catalogue, the consoles). A plain class: a dataclass costs start-up time."""
 
-    def __init__(self, catalog_option: Path | None = None) -> None:
+    def __init__(self, catalog_option: Path | None = None, no_extras: bool = False) -> None:
         self.catalog_option = catalog_option
+        self.no_extras = no_extras
         self._catalog: Catalog | None = None
         self._consoles: dict[str, Console] = {}
 
@@ -44,16 +45,18 @@ class Environment:
         return paths.catalog_path(self.catalog_option)
 
     def catalog(self) -> Catalog:
-        """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run."""
+        """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run; without what
+        dlpath added when ``--no-extras`` or ``$DLPATH_NO_EXTRAS`` asks for the article's path alone."""
         if self._catalog is None:
-            self._catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir())
+            catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir())
+            self._catalog = catalog.without_extras() if paths.extras_hidden(self.no_extras) else catalog
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
         """The progress store in the data folder; ``create=False`` never creates the file or the folder."""
-        from dlpath import progress  # with SQLite, 4 ms to import: steps, show and check-links skip it
+        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
 
-        return progress.Store.open(progress.database_path(paths.data_dir()), create=create)
+        return Store.open(database_path(paths.data_dir()), create=create)
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""

@@ -19,7 +19,7 @@ from dlpath.cli.common import Environment, json_text, print_error, print_json
 from dlpath.cli.root import app, when_no_command
 from dlpath.errors import DlpathError, ExitCode
 from dlpath.files import write_atomically
-from dlpath.progress import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, next_resource, summarise
+from dlpath.progress import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, offer_next, summarise
 from dlpath.progress import views as show
 from dlpath.render.term import Writer
 from dlpath.render.text import clean
@@ -90,7 +90,7 @@ def next_(
     catalog = env.catalog()
     with env.open_store() as store:
         entries = store.entries()
-    resource = next_resource(catalog.resources, {rid: e.state for rid, e in entries.items()})
+    resource = offer_next(catalog, {rid: e.state for rid, e in entries.items()})  # the prerequisite first, once
     verdict = None
     if resource is not None:
         resource, verdict = _link_check(resource)
@@ -127,7 +127,7 @@ def _mark(env: Environment, names: list[str] | None, state: str, action: str) ->
     targets = [catalog.find_resource(name) for name in names or []]  # unknown names fail before any write
     with env.open_store(create=True) as store:
         if not targets:
-            found = next_resource(catalog.resources, store.states())
+            found = offer_next(catalog, store.states())  # what 'dlpath next' shows
             if found is None:
                 raise DlpathError(
                     "every resource is done or skipped, so nothing is next to"
@@ -227,24 +227,40 @@ def _confirm(question: str) -> bool:
 # --------------------------------------------------------------------------- status and the dashboard
 
 
-def _load_summary(env: Environment) -> tuple[Catalog, Snapshot, Summary]:
+def _load_summary(env: Environment, hide_dated_installs: bool = False) -> tuple[Catalog, Snapshot, Summary]:
     catalog = env.catalog()
+    if hide_dated_installs:
+        catalog = catalog.filtered(lambda r: not r.dated_install, show.HIDDEN_DATED_INSTALL)
     with env.open_store() as store:
         snapshot = store.snapshot()
     return catalog, snapshot, summarise(catalog, snapshot)
 
 
 @app.command()
-def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Per-step progress, overall percentage, time done and left, streak, exercises."""
+def status(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    hide_dated_installs: Annotated[
+        bool,
+        typer.Option(
+            "--hide-dated-installs",
+            help="Leave dated installation guides (Theano, Caffe, TensorFlow 0.6) out of the counts and time left.",
+        ),
+    ] = False,
+) -> None:
+    """Per-step progress, overall percentage, time done and left (optional resources apart), streak, exercises."""
     env: Environment = ctx.obj
-    catalog, snapshot, summary = _load_summary(env)
+    catalog, snapshot, summary = _load_summary(env, hide_dated_installs)
     if as_json:
         print_json(show.status_json(catalog, snapshot.entries, summary))
         return
     out = env.console()
     out.print(show.progress_table(catalog, summary))
     out.print(show.overview(summary))
+    out.print(show.sources_line(catalog))
+    note = show.dated_installs_note(catalog, hide_dated_installs)
+    if note is not None:
+        out.print(note)
     for extra in (show.exercises_table(summary), show.orphans_note(summary)):
         if extra is not None:
             out.print()
@@ -262,7 +278,7 @@ def dashboard(env: Environment) -> None:
     if note is not None:
         out.print(note)
     out.print()
-    coming = next_resource(catalog.resources, {rid: e.state for rid, e in snapshot.entries.items()})
+    coming = offer_next(catalog, {rid: e.state for rid, e in snapshot.entries.items()})
     entry = snapshot.entries.get(coming.id) if coming is not None else None
     _print_lines(out, show.dashboard_next(catalog, coming, entry))
 
@@ -320,9 +336,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A file written by 'dlpath progress export' ('-': standard input).")],
 ) -> None:
     """Merge an export into your progress; importing the same file twice changes nothing."""
-    import json  # 1.4 ms to import (with the export format below): the other commands never pay it
+    import json  # this and the export format: about 1.4 ms that the other commands never pay
 
-    from dlpath.progress.transfer import ExportFormatError, parse_export  # see json above
+    from dlpath.progress.transfer import ExportFormatError, parse_export
 
     env: Environment = ctx.obj
     try:

@@ -67,13 +67,20 @@ def _root(
             show_default=False,
         ),
     ] = None,
+    no_extras: Annotated[
+        bool,
+        typer.Option(
+            "--no-extras",
+            help="The article's path alone: hide the modern companions dlpath adds (also: DLPATH_NO_EXTRAS=1).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
     """Track your way through the seven steps: `dlpath next` says what to read now."""
-    ctx.obj = Environment(catalog_option=catalog)
+    ctx.obj = Environment(catalog_option=catalog, no_extras=no_extras)
     if ctx.invoked_subcommand is None and _without_command is not None:
         _without_command(ctx.obj)
 
@@ -97,7 +104,7 @@ def modules_for(args: list[str]) -> tuple[str, ...]:
         arg = args[i]
         if arg == "--catalog":
             i += 2
-        elif arg.startswith("--catalog="):
+        elif arg.startswith("--catalog=") or arg == "--no-extras":
             i += 1
         elif arg.startswith("-"):
             return COMMAND_MODULES  # --help, --version or a mistake: let the full app answer

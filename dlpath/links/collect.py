@@ -49,9 +49,9 @@ def collect_links(
     resources: list[Resource]
     if only:
         chosen = {catalog.find_resource(name).id for name in only}
-        resources = [r for r in catalog.resources if r.id in chosen]
+        resources = [r for r in catalog.all_resources if r.id in chosen]
     else:
-        resources = list(catalog.resources)
+        resources = list(catalog.all_resources)  # the prerequisites' links too
     if step is not None:
         number = catalog.find_step(step).number
         resources = [r for r in resources if r.step_number == number]

@@ -96,9 +96,11 @@ def _resource_nodes(root: object) -> dict[str, object]:
     import yaml
 
     found: dict[str, object] = {}
+    lists = [_pairs(root).get("prerequisites", (None, None))[1]]  # the prerequisites' links are checked too
     steps = _pairs(root).get("steps", (None, None))[1]
     for step in steps.value if isinstance(steps, yaml.SequenceNode) else []:
-        resources = _pairs(step).get("resources", (None, None))[1]
+        lists.append(_pairs(step).get("resources", (None, None))[1])
+    for resources in lists:
         for resource in resources.value if isinstance(resources, yaml.SequenceNode) else []:
             id_node = _pairs(resource).get("id", (None, None))[1]
             if isinstance(id_node, yaml.ScalarNode):

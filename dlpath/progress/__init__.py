@@ -37,11 +37,21 @@ from dlpath.progress.store import (
     hints_shown,
     record_exercise,
 )
-from dlpath.progress.summary import Summary, Tally, next_resource, streak_days, summarise, tally
+from dlpath.progress.summary import (
+    Summary,
+    Tally,
+    next_resource,
+    offer_next,
+    split_tally,
+    streak_days,
+    summarise,
+    tally,
+)
 
 __all__ = [
     "APPLICATION_ID", "DONE", "EXERCISE_EVENTS", "FILE_NAME", "IN_PROGRESS", "MIGRATIONS", "NOT_STARTED",
     "SCHEMA_VERSION", "SETTLED", "SKIPPED", "STATES", "Changed", "Entry", "Event", "ExerciseStats",
     "ImportResult", "Snapshot", "Store", "Summary", "Tally", "Undone", "database_path", "exercise_stats",
-    "hints_shown", "next_resource", "now", "record_exercise", "streak_days", "summarise", "tally",
+    "hints_shown", "next_resource", "now", "offer_next", "record_exercise", "split_tally", "streak_days",
+    "summarise", "tally",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,6 +18,23 @@ def next_resource(resources: Iterable[Resource], states: Mapping[str, str]) -> R
         if states.get(resource.id, NOT_STARTED) not in SETTLED:
             return resource
     return None
+
+
+def offer_next(catalog: Catalog, states: Mapping[str, str]) -> Resource | None:
+    """What ``dlpath next`` offers: a prerequisite first, then the first resource neither done nor skipped.
+
+    A prerequisite is offered only while the learner has recorded nothing on the steps themselves:
+    once they start, mark or skip anything of step 1 onwards, it is never offered again (it never
+    blocks the path); done or skipped, it gives way to step 1.
+    """
+    prerequisites = catalog.prerequisites
+    if prerequisites:
+        ids = {r.id for r in prerequisites}
+        if not any(rid not in ids for rid in states):
+            waiting = next_resource(prerequisites, states)
+            if waiting is not None:
+                return waiting
+    return next_resource(catalog.resources, states)
 
 
 def streak_days(days: Iterable[date], today: date) -> int:
@@ -75,8 +92,20 @@ def tally(resources: Iterable[Resource], states: Mapping[str, str]) -> Tally:
     return Tally(total, done, skipped, in_progress, minutes_done, minutes_left)
 
 
+def split_tally(resources: Iterable[Resource], states: Mapping[str, str]) -> tuple[Tally, Tally]:
+    """The required and the optional resources among ``resources``, each counted."""
+    resources = tuple(resources)
+    return (tally([r for r in resources if not r.optional], states),
+            tally([r for r in resources if r.optional], states))
+
+
 class Summary(NamedTuple):
-    """The status of the whole path: per step, overall, streak, last activity, orphaned entries."""
+    """The status of the whole path: per step, overall, streak, last activity, orphaned entries.
+
+    ``steps`` and ``overall`` count the required resources only; the optional ones (extra reading and
+    what dlpath added) are counted apart in ``optional_steps`` and ``optional_overall``, and the
+    prerequisites in ``before``, so that an optional book never makes the path look longer.
+    """
 
     steps: tuple[Tally, ...]
     overall: Tally
@@ -84,21 +113,32 @@ class Summary(NamedTuple):
     last_activity: str | None
     orphaned: tuple[str, ...]  # ids with progress that the catalogue no longer has
     exercises: dict[str, ExerciseStats]
+    optional_steps: tuple[Tally, ...] = ()
+    optional_overall: Tally = Tally()
+    before: Tally | None = None  # the prerequisites, if the catalogue has any
+
+
+def _sum(tallies: Sequence[Tally]) -> Tally:
+    return Tally(*(sum(column) for column in zip(*tallies, strict=True))) if tallies else Tally()
 
 
 def summarise(catalog: Catalog, snapshot: Snapshot, today: date | None = None) -> Summary:
     """The status summary of ``catalog`` given what the store holds."""
     states = {rid: entry.state for rid, entry in snapshot.entries.items()}
-    steps = tuple(tally(step.resources, states) for step in catalog.steps)
-    overall = Tally(*(sum(column) for column in zip(*steps, strict=True))) if steps else Tally()
-    known = {r.id for s in catalog.steps for r in s.resources}
-    orphaned = tuple(sorted(rid for rid, state in states.items() if rid not in known and state != NOT_STARTED))
+    steps = tuple(tally(step.required, states) for step in catalog.steps)
+    optional_steps = tuple(tally(step.optional, states) for step in catalog.steps)
+    before = tally(catalog.prerequisites, states) if catalog.prerequisites else None
+    # a resource hidden by --no-extras or --hide-dated-installs is still the catalogue's: not orphaned
+    orphaned = tuple(sorted(rid for rid, state in states.items() if not catalog.knows(rid) and state != NOT_STARTED))
     today = today or date.today()
     return Summary(
         steps,
-        overall,
+        _sum(steps),
         streak_days(snapshot.activity_days, today),
         snapshot.last_activity,
         orphaned,
         snapshot.exercises,
+        optional_steps,
+        _sum(optional_steps),
+        before,
     )

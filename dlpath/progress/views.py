@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from dlpath.catalog import PROVENANCE_WORDS
 from dlpath.progress.records import IN_PROGRESS, NOT_STARTED
-from dlpath.progress.summary import next_resource, tally
+from dlpath.progress.summary import offer_next, split_tally, tally
 from dlpath.render.text import clean, rich_text
 from dlpath.views import duration, plain, resource_json, resource_rows, step_json
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 Line = tuple["RenderableType", bool]  # a line to print, and whether it stays whole (never wrapped, to copy it)
 
 EXERCISES_HINT = "dlpath exercise sigmoid, dlpath exercise gradient-descent, dlpath exercise backprop"
+HIDDEN_DATED_INSTALL = "status --hide-dated-installs leaves it out"  # why a dated install guide is not counted
 VERBS = {"in-progress": "Started", "done": "Done", "skipped": "Skipped"}  # what a changing command did
 
 
@@ -75,19 +77,24 @@ def resource_line(resource: Resource, style: str = "") -> list[Span]:
 
 
 def named(catalog: Catalog, resource_id: str) -> list[Span]:
-    """A resource by label and title, or by bare id when the catalogue no longer has it."""
+    """A resource by label and title, or by bare id when the catalogue no longer has it (or hides it)."""
     resource = catalog.resource(resource_id)
+    if resource is None and resource_id in catalog.hidden:
+        return [(f"{clean(resource_id)} (not shown: {catalog.hidden[resource_id]})", "dim")]
     if resource is None:
         return [(f"{clean(resource_id)} (not in the catalogue)", "dim")]
     return resource_line(resource)
 
 
-def progress_line(t: Tally) -> list[Span]:
-    """``3 of 12 resources done or skipped (25%), about 4 h to go``."""
-    line = f"{t.settled} of {t.total} resources done or skipped ({t.percent:.0f}%)"
-    if t.minutes_left:
-        line += f", about {duration(t.minutes_left)} to go"
-    return [(line, "")]
+def progress_line(required: Tally, optional: Tally | None = None) -> list[Span]:
+    """``3 of 12 required resources done or skipped (25%), about 4 h to go; optional: 1 of 5 done or skipped``."""
+    line = f"{required.settled} of {required.total} required resources done or skipped ({required.percent:.0f}%)"
+    if required.minutes_left:
+        line += f", about {duration(required.minutes_left)} to go"
+    spans: list[Span] = [(line, "")]
+    if optional is not None and optional.total:
+        spans.append((f"; optional: {optional.settled} of {optional.total} done or skipped", "dim"))
+    return spans
 
 
 def finished_message(catalog: Catalog) -> list[Span]:
@@ -124,7 +131,10 @@ def write_next(
     """
     step = catalog.step_of(resource)
     states = {rid: e.state for rid, e in entries.items()}
-    out.paragraph((f"Next: step {step.number} of {len(catalog.steps)}, {clean(step.title)}", "bold"))
+    if step.number:
+        out.paragraph((f"Next: step {step.number} of {len(catalog.steps)}, {clean(step.title)}", "bold"))
+    else:
+        out.paragraph((f"Before you start (optional): then step 1 of {len(catalog.steps)}", "bold"))
     out.paragraph((clean(step.summary), "dim")).blank()
     out.grid(resource_rows(catalog, resource, archived_because=verdict))
     if verdict and not resource.archive_url:
@@ -133,18 +143,33 @@ def write_next(
     entry = entries.get(resource.id)
     if entry and entry.state == IN_PROGRESS:
         out.paragraph((f"You started this on {local_time(entry.updated_at)} ({time_since(entry.updated_at)}).", ""))
-    step_tally = tally(step.resources, states)
-    out.paragraph(*progress_line(tally(catalog.resources, states)),
-                  (f"; step {step.number}: {step_tally.settled} of {step_tally.total}", ""))
+    if not step.number:
+        out.paragraph(("Never required: if you have this background, 'dlpath skip' it. It is offered only until"
+                       " you begin step 1.", ""))
+    elif resource.added:
+        out.paragraph(("Optional, and not in the article: dlpath added it for a learner today. 'dlpath skip' it,"
+                       " or hide everything dlpath added with --no-extras.", ""))
+    spans = progress_line(*split_tally(catalog.resources, states))
+    if step.number:
+        step_required = tally(step.required, states)
+        spans.append((f"; step {step.number}: {step_required.settled} of {step_required.total} required", ""))
+    out.paragraph(*spans)
     out.paragraph(("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", "dim"))
 
 
 def next_json(
     catalog: Catalog, resource: Resource | None, entries: dict[str, Entry], verdict: str | None, open_url: str | None
 ) -> dict[str, Any]:
-    """``dlpath next --json``: whether the path is finished, the next resource and the overall counts."""
-    overall = tally(catalog.resources, {rid: e.state for rid, e in entries.items()})
-    data: dict[str, Any] = {"finished": resource is None, "next": None, "progress": tally_json(overall)}
+    """``dlpath next --json``: whether the path is finished, the next resource and the overall counts
+    (``progress`` the required resources, ``optional_progress`` the optional ones)."""
+    required, optional = split_tally(catalog.resources, {rid: e.state for rid, e in entries.items()})
+    data: dict[str, Any] = {
+        "finished": resource is None,
+        "next": None,
+        "before_you_start": resource is not None and resource.step_number == 0,
+        "progress": tally_json(required),
+        "optional_progress": tally_json(optional),
+    }
     if resource is not None:
         item = resource_json(resource)
         item["state"] = state_of(entries, resource.id)
@@ -176,10 +201,12 @@ def marked_lines(
         lines.append((line, True))
     if state == IN_PROGRESS:
         return lines
-    for step in {catalog.step_of(r).number: catalog.step_of(r) for r in targets if r.id in changed}.values():
-        if tally(step.resources, states).settled == len(step.resources):
+    completing = {catalog.step_of(r).number: catalog.step_of(r) for r in targets
+                  if r.id in changed and r.step_number and not r.optional}
+    for step in completing.values():
+        if tally(step.required, states).settled == len(step.required):
             lines.append((Text(f"Step {step.number} ({clean(step.title)}) is complete.", style="bold"), False))
-    coming = next_resource(catalog.resources, states)
+    coming = offer_next(catalog, states)
     if coming is None:
         lines.append((rich_text(finished_message(catalog)), False))
         return lines
@@ -187,7 +214,7 @@ def marked_lines(
     line.append_text(rich_text(resource_line(coming)))
     line.append("  (dlpath next)", style="dim")
     lines.append((line, True))
-    lines.append((rich_text(progress_line(tally(catalog.resources, states))), False))
+    lines.append((rich_text(progress_line(*split_tally(catalog.resources, states))), False))
     return lines
 
 
@@ -229,7 +256,8 @@ def reset_lines(catalog: Catalog, scope: str | None, reset_ids: Sequence[str], c
 
 
 def progress_table(catalog: Catalog, summary: Summary) -> Table:
-    """Each step with a bar, done/total (skipped apart) and the time left."""
+    """Each step with a bar, done/total (skipped apart) and the time left of its required resources, and
+    its optional resources apart."""
     from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     table = Table(title=plain(catalog.title), title_justify="left", expand=False)
@@ -238,13 +266,23 @@ def progress_table(catalog: Catalog, summary: Summary) -> Table:
     table.add_column("Progress", no_wrap=True)
     table.add_column("Done", justify="right")
     table.add_column("Left", justify="right")
-    for step, t in zip(catalog.steps, summary.steps, strict=True):
+    table.add_column("Optional (left)", justify="right", style="dim")
+    optional_steps = summary.optional_steps or (None,) * len(catalog.steps)
+    for step, t, extra in zip(catalog.steps, summary.steps, optional_steps, strict=True):
         counts = f"{t.settled}/{t.total}"
         if t.skipped:
             counts += f" ({t.skipped} skipped)"
         left = duration(t.minutes_left) if t.minutes_left else "complete"
-        table.add_row(str(step.number), plain(step.title), bar(t.settled, t.total), counts, left)
+        table.add_row(str(step.number), plain(step.title), bar(t.settled, t.total), counts, left, _optional_cell(extra))
     return table
+
+
+def _optional_cell(t: Tally | None) -> str:
+    """A step's optional resources: ``1/3, 2 h`` (done or skipped, and time left), or ``-`` when it has none."""
+    if t is None or not t.total:
+        return "-"
+    left = f", {duration(t.minutes_left)}" if t.minutes_left else ""
+    return f"{t.settled}/{t.total}{left}"
 
 
 def overview(summary: Summary) -> Table:
@@ -262,9 +300,21 @@ def overview(summary: Summary) -> Table:
         details.append(f"{t.skipped} skipped")
     if t.in_progress:
         details.append(f"{t.in_progress} in progress")
-    overall.append(f"{t.settled} of {t.total} resources ({', '.join(details)})")
+    overall.append(f"{t.settled} of {t.total} required resources ({', '.join(details)})")
     grid.add_row("Overall", overall)
-    grid.add_row("Time", f"{duration(t.minutes_done)} done, {duration(t.minutes_left)} left")
+    grid.add_row("Time", f"{duration(t.minutes_done)} done, {duration(t.minutes_left)} left (required resources)")
+    extra = summary.optional_overall
+    if extra.total:
+        grid.add_row("Optional", f"{extra.settled} of {extra.total} done or skipped,"
+                                 f" {duration(extra.minutes_left)} of optional reading left (not counted above)")
+    if summary.before is not None:
+        before = summary.before
+        state = f"{before.settled} of {before.total} done or skipped"
+        if before.in_progress:
+            state += f", {before.in_progress} in progress"
+        if before.settled < before.total:
+            state += " (optional, never required)"
+        grid.add_row("Before you start", state)
     days = summary.streak
     streak = f"{days} day{'s' if days != 1 else ''}" if days else "none yet (study today to start one)"
     grid.add_row("Streak", streak)
@@ -304,24 +354,62 @@ def orphans_note(summary: Summary) -> Text | None:
     )
 
 
+def sources_line(catalog: Catalog) -> Text:
+    """Where the path's resources come from, in words: ``Sources: 13 from the article, ...``."""
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
+
+    counts = {words: 0 for words in PROVENANCE_WORDS.values()}  # in the order of PROVENANCES
+    for resource in catalog.all_resources:
+        counts[resource.provenance_words] = counts.get(resource.provenance_words, 0) + 1
+    return Text("Sources: " + "; ".join(f"{count} {words}" for words, count in counts.items() if count), style="dim")
+
+
+def dated_installs_note(catalog: Catalog, hidden: bool) -> Text | None:
+    """What --hide-dated-installs leaves out, or would (when dated installation guides are counted)."""
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
+
+    if hidden:
+        count = sum(1 for why in catalog.hidden.values() if why == HIDDEN_DATED_INSTALL)
+        if not count:
+            return None
+        return Text(f"Not counted: {count} dated installation guide{'s' if count != 1 else ''}"
+                    " (--hide-dated-installs).", style="dim")
+    guides = [r for r in catalog.resources if r.dated_install and not r.optional]
+    if not guides:
+        return None
+    return Text(f"{len(guides)} dated installation guide{'s' if len(guides) != 1 else ''}"
+                f" ({duration(sum(r.minutes for r in guides))}) are counted:"
+                " 'dlpath status --hide-dated-installs' leaves them out.", style="dim")
+
+
 def status_json(catalog: Catalog, entries: dict[str, Entry], summary: Summary) -> dict[str, Any]:
-    """``dlpath status --json``: each resource's state, each step's counts, totals, streak, exercises."""
+    """``dlpath status --json``: each resource's state, each step's counts, totals, streak, exercises.
+
+    ``totals`` and each step's counts are the required resources'; the optional ones are apart
+    (``optional_totals``, each step's ``optional``), the prerequisites in ``before_you_start``.
+    """
     return {
         "resources": [
             {
                 "id": r.id,
                 "label": r.label,
-                "step": r.step_number,
+                "step": r.step_number,  # 0: before you start
+                "optional": r.optional,
+                "provenance": r.provenance,
+                "source": r.provenance_words,
                 "state": state_of(entries, r.id),
                 "updated_at": entries[r.id].updated_at if r.id in entries else None,
             }
-            for r in catalog.resources
+            for r in catalog.all_resources
         ],
         "steps": [
-            {"number": s.number, "id": s.id, "title": s.title, **tally_json(t)}
-            for s, t in zip(catalog.steps, summary.steps, strict=True)
+            {"number": s.number, "id": s.id, "title": s.title, **tally_json(t), "optional": tally_json(o)}
+            for s, t, o in zip(catalog.steps, summary.steps, summary.optional_steps, strict=True)
         ],
         "totals": tally_json(summary.overall),
+        "optional_totals": tally_json(summary.optional_overall),
+        "before_you_start": tally_json(summary.before) if summary.before is not None else None,
+        "left_out": sorted(catalog.hidden),
         "streak_days": summary.streak,
         "last_activity": summary.last_activity,
         "orphaned": {"count": len(summary.orphaned), "ids": list(summary.orphaned)},
@@ -338,9 +426,11 @@ def dashboard_next(catalog: Catalog, resource: Resource | None, entry: Entry | N
 
     if resource is None:
         return [(rich_text(finished_message(catalog)), False)]
-    line = Text("Next: ", style="bold")
+    line = Text("Next: " if resource.step_number else "Before you start: ", style="bold")
     line.append_text(rich_text(resource_line(resource)))
     line.append(f"  ({resource.kind}, {duration(resource.minutes)}")
+    if resource.optional:
+        line.append(", optional")
     line.append(", in progress)" if entry and entry.state == IN_PROGRESS else ")")
     hint = Text("Details: dlpath next   Mark it: dlpath done   All commands: dlpath --help", style="dim")
     return [(line, True), (hint, False)]
