@@ -19,7 +19,6 @@ from dlpath.cli.common import Environment, json_text, print_error, print_json
 from dlpath.cli.root import app, when_no_command
 from dlpath.errors import DlpathError, ExitCode
 from dlpath.files import write_atomically
-from dlpath.links.last_run import last_check_of
 from dlpath.progress import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, next_resource, summarise
 from dlpath.progress import views as show
 from dlpath.render.term import Writer
@@ -62,7 +61,9 @@ def _print_lines(out: Console, lines: list[show.Line]) -> None:
 def _link_check(resource: Resource) -> tuple[Resource, str | None]:
     """The last link check's verdict on this resource's URL if it found it dead (else None), and the resource
     with an archived copy to offer: its own ``archive_url``, else a snapshot that check found."""
-    verdict, found = last_check_of(resource.url)  # a damaged file reads as no check: it never stops 'next'
+    from dlpath.links.last_run import last_check_of  # a damaged file reads as no check: it never stops 'next'
+
+    verdict, found = last_check_of(resource.url)
     if verdict not in DEAD_VERDICTS:
         return resource, None
     if found and not resource.archive_url:
