@@ -8,6 +8,7 @@ as plain text, never as markup.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,11 +64,8 @@ def scaffold(name: str, path: Path | None, force: bool) -> None:
     out.print(Text(f"Stuck? dlpath exercise {spec.name} --hint shows one hint at a time."))
 
 
-def check(name: str, path: Path | None, time_limit: float) -> int:
-    """Grade the learner's file for ``name``: one line per check, then a summary; 0 if all passed, else 1."""
-    from rich.text import Text
-
-    from dlpath.practice.grading import grade, record_pass
+def practice_target(name: str, path: Path | None, time_limit: float) -> Path:
+    """The learner's file to check for ``name``, checked to exist; PracticeFileError / DlpathError otherwise."""
     from dlpath.practice.scaffold import practice_file
     from dlpath.practice.specs import find_spec
 
@@ -82,8 +80,29 @@ def check(name: str, path: Path | None, time_limit: float) -> int:
         )
     if not target.is_file():
         raise PracticeFileError(f"{target} is not a file: give the path of your {spec.filename}")
+    return target
 
+
+def check(name: str, path: Path | None, time_limit: float, watch: bool = False) -> int:
+    """Grade the learner's file for ``name``: one line per check, then a summary; 0 if all passed, else 1.
+
+    With ``watch``, grade again each time the file is saved (or Enter is pressed), showing what changed,
+    until q or Ctrl-C; the status is then that of the last grading.
+    """
+    from dlpath.practice.grading import grade
+    from dlpath.practice.specs import find_spec
+
+    spec = find_spec(name)
+    target = practice_target(spec.name, path, time_limit)
     report = grade(spec.name, target, time_limit=time_limit)
+    _print_report(report)
+    status = _conclude(report)
+    if watch:
+        status = _watch(spec.name, target, time_limit, report)
+    return status
+
+
+def _print_report(report: GradingReport) -> None:
     out = common.console()
     out.print(_heading(report), soft_wrap=True)
     for result in report.results:
@@ -91,14 +110,80 @@ def check(name: str, path: Path | None, time_limit: float) -> int:
             out.print(line, soft_wrap=True)
     out.print(_summary(report), soft_wrap=True)
     _print_output(report)
+
+
+def _conclude(report: GradingReport) -> int:
+    """After a report: the next step (a hint, or the solution to compare with), the pass recorded; the status."""
+    from rich.text import Text
+
+    from dlpath.practice.grading import record_pass
+
+    out = common.console()
     if not report.all_passed:
-        out.print(Text(f"Stuck? dlpath exercise {spec.name} --hint"))
+        out.print(Text(f"Stuck? dlpath exercise {report.exercise} --hint"))
         return int(ExitCode.FAILURE)
     try:
         record_pass(report)
     except StoreError as err:
         common.print_error(f"every check passed, but the pass could not be recorded: {err.message}")
+        return int(ExitCode.OK)
+    out.print(Text(f"Compare with dlpath's own solution: dlpath exercise {report.exercise} --solution", style="dim"))
     return int(ExitCode.OK)
+
+
+def _watch(name: str, target: Path, time_limit: float, report: GradingReport) -> int:
+    """Grade ``target`` again on every save (or Enter) and show what changed, until q, Ctrl-C or end of input."""
+    from rich.text import Text
+
+    from dlpath.practice.grading import grade
+    from dlpath.practice.watch import Watcher, changed_results
+
+    out = common.console()
+    status = int(ExitCode.OK if report.all_passed else ExitCode.FAILURE)
+    with Watcher(target) as watcher:
+        out.print(
+            Text(f"Watching {target} ({watcher.how}): save it to check again, Enter to check now, q to quit.", "dim")
+        )
+        while True:
+            try:
+                why = watcher.next_event()
+            except KeyboardInterrupt:
+                break
+            if why is None:
+                break
+            newer = grade(name, target, time_limit=time_limit)
+            changed = changed_results(report, newer)
+            stamp = time.strftime("%H:%M:%S")
+            what = f"{len(changed)} check{'s' if len(changed) != 1 else ''} changed" if changed else "nothing changed"
+            out.print(Text(f"\n{stamp} {why}: checked again, {what}", style="bold"))
+            for result in changed:
+                for line in _check_lines(result):
+                    out.print(line, soft_wrap=True)
+            out.print(_summary(newer), soft_wrap=True)
+            _print_output(newer)
+            status = _conclude(newer) if changed or not newer.all_passed else status
+            report = newer
+    return status
+
+
+def solution(name: str) -> None:
+    """Print dlpath's own solution of ``name``, once the learner's own file has passed every check."""
+    from dlpath import progress
+    from dlpath.practice.scaffold import solution_text
+    from dlpath.practice.specs import find_spec
+
+    spec = find_spec(name)
+    stats = progress.exercise_stats().get(spec.name)
+    if stats is None or not stats.passed:
+        raise PracticeFileError(
+            f"dlpath's solution of {spec.name} is shown once your own file passes every check:"
+            f" dlpath exercise {spec.name} --check"
+        )
+    from rich.text import Text
+
+    out = common.console()
+    out.print(Text(f"dlpath's own {', '.join(spec.functions)}, to compare with yours:", style="bold"))
+    out.print(Text(solution_text(spec.name)), soft_wrap=True)
 
 
 def _heading(report: GradingReport) -> Text:

@@ -12,6 +12,8 @@ import ast
 import importlib
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -90,6 +92,31 @@ def grade_in_process(name: str, path: Path, *, seed: int = DEFAULT_SEED) -> Grad
     reference = importlib.import_module(spec.module)
     results, stopped, uses = run_checks(spec, LocalLearner(reference), path.resolve(), reference, seed)
     return GradingReport(spec.name, path, tuple(results), len(results), stopped=stopped, uses_reference=uses)
+
+
+@contextmanager
+def learner_session(
+    name: str, path: Path, *, time_limit: float = DEFAULT_TIME_LIMIT, memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+) -> Iterator[Sandbox]:
+    """The learner's file for exercise ``name`` loaded in the sandbox, to ``call`` its functions directly
+    (e.g. on a worked example); DlpathError saying why if it cannot be loaded. Ended on leaving."""
+    spec = find_spec(name)
+    path = Path(path)
+    early = _before_running(spec, path)
+    if early is not None:
+        raise DlpathError(early.results[0].message)
+    box = Sandbox(spec.package, importlib.import_module(spec.module), time_limit=time_limit, memory_limit=memory_limit)
+    try:
+        try:
+            box.start(path.resolve().parent)
+            problem = box.load(path.resolve(), spec.functions)
+        except Stopped as stop:
+            raise DlpathError(f"{path.name}: {stop.reason}") from None
+        if problem:
+            raise DlpathError(problem)
+        yield box
+    finally:
+        box.close()
 
 
 def run_checks(

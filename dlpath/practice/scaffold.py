@@ -215,6 +215,17 @@ def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | No
     return "\n".join(lines) + "\n"
 
 
+def solution_text(name: str) -> str:
+    """dlpath's own code for the functions the learner writes in exercise ``name``, as in its source."""
+    spec = find_spec(name)
+    found = importlib.util.find_spec(spec.module)
+    source = Path(found.origin).read_text(encoding="utf-8") if found and found.origin else ""
+    tree = ast.parse(source)
+    nodes = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    parts = [ast.get_source_segment(source, nodes[f]) or "" for f in spec.functions if f in nodes]
+    return "\n\n\n".join(parts) + "\n"
+
+
 def write_scaffold(name: str, path: Path | None = None, force: bool = False, catalog: Catalog | None = None) -> Written:
     """Write the scaffold of ``name`` (default ``./dlpath-practice/<file>``), keeping any existing file.
 
