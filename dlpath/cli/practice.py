@@ -8,6 +8,7 @@ as plain text, never as markup.
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,17 +90,37 @@ def check(name: str, path: Path | None, time_limit: float, watch: bool = False) 
     With ``watch``, grade again each time the file is saved (or Enter is pressed), showing what changed,
     until q or Ctrl-C; the status is then that of the last grading.
     """
-    from dlpath.practice.grading import grade
+    spawned = _prestart(name, time_limit)
+    from dlpath.practice.grading import grade  # NumPy: the sandbox boots meanwhile
     from dlpath.practice.specs import find_spec
 
-    spec = find_spec(name)
-    target = practice_target(spec.name, path, time_limit)
-    report = grade(spec.name, target, time_limit=time_limit)
+    try:
+        spec = find_spec(name)
+        target = practice_target(spec.name, path, time_limit)
+    except BaseException:
+        if spawned is not None:
+            spawned.end()
+        raise
+    report = grade(spec.name, target, time_limit=time_limit, spawned=spawned)
     _print_report(report)
     status = _conclude(report)
     if watch:
         status = _watch(spec.name, target, time_limit, report)
     return status
+
+
+def _prestart(name: str, time_limit: float):  # noqa: ANN202 - a process.Spawned, or None
+    """Start the sandbox process before the grader imports NumPy, so that both load at the same time."""
+    from dlpath.exercises.registry import find_exercise
+    from dlpath.practice.process import DEFAULT_MEMORY_LIMIT, spawn
+
+    exercise = find_exercise(name, practice=True)
+    if os.name != "posix" or not (time_limit > 0 and math.isfinite(time_limit)):
+        return None  # the grader says what is wrong
+    try:
+        return spawn(exercise.package, Path.cwd(), time_limit=time_limit, memory_limit=DEFAULT_MEMORY_LIMIT)
+    except OSError:
+        return None  # the grader tries again and reports why it cannot
 
 
 def _print_report(report: GradingReport) -> None:

@@ -23,6 +23,7 @@ from dlpath.errors import DlpathError
 from dlpath.practice.checking import LOADS, Context, plan
 from dlpath.practice.checking import run_check as run_one_check
 from dlpath.practice.learner import Learner, LocalLearner, Stopped
+from dlpath.practice.process import Spawned
 from dlpath.practice.results import CheckResult, GradingReport
 from dlpath.practice.sandbox import (
     DEFAULT_MEMORY_LIMIT,
@@ -42,25 +43,29 @@ def grade(
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     seed: int = DEFAULT_SEED,
+    spawned: Spawned | None = None,
 ) -> GradingReport:
     """Every check of exercise ``name`` on the learner's file at ``path``, its code run in the sandbox.
 
     A missing file, a folder, or a file that uses dlpath's own solution is reported as the failed
-    first check (nothing is started).
+    first check (nothing is started, and ``spawned``, a sandbox process started ahead by ``prestart``,
+    is ended).
     """
     spec = find_spec(name)
     if os.name != "posix":
         raise DlpathError("checking practice files needs Linux or macOS for now (the sandbox relies on POSIX)")
     path = Path(path)
-    early = _before_running(spec, path)
-    if early is not None:
-        return early
     started = time.monotonic()
     reference = importlib.import_module(spec.module)
     box = Sandbox(spec.package, reference, time_limit=time_limit, memory_limit=memory_limit)
     try:
+        early = _before_running(spec, path)
+        if early is not None:
+            if spawned is not None:
+                spawned.end()
+            return early
         try:
-            box.start(path.resolve().parent)
+            box.start(path.resolve().parent, spawned)
         except Stopped as stop:
             return _stopped_before_loading(spec, path, stop, box.output.text, box.output.total, started)
         results, stopped, uses = run_checks(spec, box, path.resolve(), reference, seed)
