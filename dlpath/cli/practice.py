@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 OUTPUT_LINES = 20  # lines of the learner's own output shown after the checks
 
 
-class PracticeFileError(DlpathError):
-    """The learner's file to check is missing or is not a file."""
-
-
 def _chosen_catalog():  # noqa: ANN202 - a Catalog, imported lazily
     """The catalogue chosen by --catalog / DLPATH_CATALOG / the default; None, with a warning, if it cannot load."""
     try:
@@ -65,25 +61,6 @@ def scaffold(name: str, path: Path | None, force: bool) -> None:
     out.print(Text(f"Stuck? dlpath exercise {spec.name} --hint shows one hint at a time."))
 
 
-def practice_target(name: str, path: Path | None, time_limit: float) -> Path:
-    """The learner's file to check for ``name``, checked to exist; PracticeFileError / DlpathError otherwise."""
-    from dlpath.practice.scaffold import practice_file
-    from dlpath.practice.specs import find_spec
-
-    spec = find_spec(name)
-    if not (time_limit > 0 and math.isfinite(time_limit)):
-        raise DlpathError(f"--time-limit must be a number of seconds above 0, e.g. 10; got {time_limit:g}")
-    target = practice_file(spec.name, path)
-    if not target.exists():
-        raise PracticeFileError(
-            f"there is no file {target} to check: write the scaffold first with"
-            f" 'dlpath exercise {spec.name} --practice', or give the path of your file"
-        )
-    if not target.is_file():
-        raise PracticeFileError(f"{target} is not a file: give the path of your {spec.filename}")
-    return target
-
-
 def check(name: str, path: Path | None, time_limit: float, watch: bool = False) -> int:
     """Grade the learner's file for ``name``: one line per check, then a summary; 0 if all passed, else 1.
 
@@ -92,11 +69,12 @@ def check(name: str, path: Path | None, time_limit: float, watch: bool = False) 
     """
     spawned = _prestart(name, time_limit)
     from dlpath.practice.grading import grade  # NumPy: the sandbox boots meanwhile
+    from dlpath.practice.scaffold import file_to_check
     from dlpath.practice.specs import find_spec
 
     try:
         spec = find_spec(name)
-        target = practice_target(spec.name, path, time_limit)
+        target = file_to_check(spec.name, path, time_limit)
     except BaseException:
         if spawned is not None:
             spawned.end()
@@ -196,7 +174,7 @@ def solution(name: str) -> None:
     spec = find_spec(name)
     stats = progress.exercise_stats().get(spec.name)
     if stats is None or not stats.passed:
-        raise PracticeFileError(
+        raise DlpathError(
             f"dlpath's solution of {spec.name} is shown once your own file passes every check:"
             f" dlpath exercise {spec.name} --check"
         )

@@ -68,7 +68,7 @@ def grade(
             box.start(path.resolve().parent, spawned)
         except Stopped as stop:
             return _stopped_before_loading(spec, path, stop, box.output.text, box.output.total, started)
-        results, stopped, uses = run_checks(spec, box, path.resolve(), reference, seed)
+        results, stopped, uses = run_plan(spec, box, path.resolve(), reference, seed)
     finally:
         box.close()
     return GradingReport(
@@ -95,7 +95,7 @@ def grade_in_process(name: str, path: Path, *, seed: int = DEFAULT_SEED) -> Grad
     if early is not None:
         return early
     reference = importlib.import_module(spec.module)
-    results, stopped, uses = run_checks(spec, LocalLearner(reference), path.resolve(), reference, seed)
+    results, stopped, uses = run_plan(spec, LocalLearner(reference), path.resolve(), reference, seed)
     return GradingReport(spec.name, path, tuple(results), len(results), stopped=stopped, uses_reference=uses)
 
 
@@ -124,7 +124,7 @@ def learner_session(
         box.close()
 
 
-def run_checks(
+def run_plan(
     spec: PracticeSpec, learner: Learner, path: Path, reference: ModuleType, seed: int
 ) -> tuple[list[CheckResult], str, str]:
     """Load the file into ``learner`` and run every check of ``spec``: (results in plan order, why grading

@@ -71,14 +71,14 @@ def practice_check(
         return None
     if watch:
         raise ExerciseError("--watch re-runs the exercise's checks: drop --walkthrough to use it")
-    from dlpath.cli.practice import practice_target
     from dlpath.exercises.backprop import views
     from dlpath.exercises.backprop import walkthrough as wt
     from dlpath.exercises.views import say, title
     from dlpath.practice.grading import learner_session
     from dlpath.practice.learner import Stopped
+    from dlpath.practice.scaffold import file_to_check
 
-    target = practice_target("backprop", path, time_limit)
+    target = file_to_check("backprop", path, time_limit)
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
     with learner_session("backprop", target, time_limit=time_limit) as box:
 
@@ -126,10 +126,10 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def _walkthrough(out: Console, weights: Path | None, lr: float | None) -> dict:
     from dataclasses import replace
 
-    from dlpath.cli.common import clean
     from dlpath.exercises.backprop import views
     from dlpath.exercises.backprop import walkthrough as wt
     from dlpath.exercises.views import say, title
+    from dlpath.render.text import clean
 
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
     if lr is not None:
