@@ -143,25 +143,22 @@ def _watch(name: str, target: Path, time_limit: float, report: GradingReport) ->
         out.print(
             Text(f"Watching {target} ({watcher.how}): save it to check again, Enter to check now, q to quit.", "dim")
         )
-        while True:
-            try:
-                why = watcher.next_event()
-            except KeyboardInterrupt:
-                break
-            if why is None:
-                break
-            newer = grade(name, target, time_limit=time_limit)
-            changed = changed_results(report, newer)
-            stamp = time.strftime("%H:%M:%S")
-            what = f"{len(changed)} check{'s' if len(changed) != 1 else ''} changed" if changed else "nothing changed"
-            out.print(Text(f"\n{stamp} {why}: checked again, {what}", style="bold"))
-            for result in changed:
-                for line in _check_lines(result):
-                    out.print(line, soft_wrap=True)
-            out.print(_summary(newer), soft_wrap=True)
-            _print_output(newer)
-            status = _conclude(newer) if changed or not newer.all_passed else status
-            report = newer
+        try:
+            while (why := watcher.next_event()) is not None:
+                newer = grade(name, target, time_limit=time_limit)  # the sandbox is ended even on Ctrl-C
+                changed = changed_results(report, newer)
+                stamp = time.strftime("%H:%M:%S")
+                what = f"{len(changed)} check{'s' if len(changed) != 1 else ''} changed" if changed else "no change"
+                out.print(Text(f"\n{stamp} {why}: checked again, {what}", style="bold"))
+                for result in changed:
+                    for line in _check_lines(result):
+                        out.print(line, soft_wrap=True)
+                out.print(_summary(newer), soft_wrap=True)
+                _print_output(newer)
+                status = _conclude(newer) if changed or not newer.all_passed else status
+                report = newer
+        except KeyboardInterrupt:
+            out.print(Text("Stopped watching.", style="dim"))
     return status
 
 
