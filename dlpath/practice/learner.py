@@ -62,7 +62,7 @@ class Learner(Protocol):
     that a check blames only the function it is about. Both raise Stopped when the code cannot answer."""
 
     def load(self, path: Path, functions: tuple[str, ...]) -> str:
-        """Load the learner's file and look up ``functions``: "" when it loaded, else why it did not."""
+        """Load the learner's file, which must define ``functions``: "" or why it could not be loaded."""
         ...
 
     def call(
@@ -74,7 +74,7 @@ class Learner(Protocol):
         watch_warnings: bool = False,
         substitutes: tuple[str, ...] = (),
     ) -> Reply:
-        """Call the learner's ``name`` on ``args`` (with ``substitutes`` taken from the reference): what came back."""
+        """Call the learner's ``name(*args)``, with its functions ``substitutes`` replaced by the reference's."""
         ...
 
 
