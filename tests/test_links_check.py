@@ -337,7 +337,7 @@ def test_retry_after_is_capped(tmp_path):
 
 
 def test_backoff_grows_exponentially_with_jitter():
-    from dlpath.links.check import backoff_delay
+    from dlpath.links.pool import backoff_delay
 
     for retry in (1, 2, 3):
         delays = [backoff_delay(0.5, retry) for _ in range(50)]

@@ -14,10 +14,11 @@ from requests.structures import CaseInsensitiveDict
 from dlpath.catalog import load_catalog
 from dlpath.errors import DlpathError, NotFoundError
 from dlpath.links.cache import parse_age
-from dlpath.links.check import CheckOptions, _Answer, judge, retry_after_seconds
 from dlpath.links.collect import collect_links, compile_excludes
 from dlpath.links.fix import Fix, _scalar, apply_fixes
-from dlpath.links.result import Verdict, is_failure
+from dlpath.links.options import CheckOptions
+from dlpath.links.result import LinkVerdict, is_failure
+from dlpath.links.verdict import Answer, judge_answer, retry_after_seconds
 from dlpath.links.wayback import snapshot_from
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -74,41 +75,41 @@ def test_wayback_answers():
 
 
 def _answer(status, title=None, headers=None, final="https://site.org/a/page", hops=()):
-    return _Answer(status, CaseInsensitiveDict(headers or {}), final, list(hops), title=title)
+    return Answer(status, CaseInsensitiveDict(headers or {}), final, list(hops), title=title)
 
 
 @pytest.mark.parametrize(
     ("answer", "verdict"),
     [
-        (_answer(200), Verdict.OK),
-        (_answer(204), Verdict.OK),
-        (_answer(200, hops=[301, 302]), Verdict.REDIRECTED),
-        (_answer(200, final="https://site.org/", hops=[301]), Verdict.SUSPECT),
-        (_answer(200, title="404 | Site"), Verdict.SUSPECT),
-        (_answer(200, title="Why 404 pages matter"), Verdict.SUSPECT),  # suspect, never broken
-        (_answer(200, title="Just a moment..."), Verdict.BLOCKED),
-        (_answer(403, headers={"cf-mitigated": "challenge"}), Verdict.BLOCKED),
-        (_answer(999), Verdict.BLOCKED),
-        (_answer(429), Verdict.BLOCKED),
-        (_answer(403), Verdict.BROKEN),
-        (_answer(410), Verdict.BROKEN),
-        (_answer(502), Verdict.BROKEN),
+        (_answer(200), LinkVerdict.OK),
+        (_answer(204), LinkVerdict.OK),
+        (_answer(200, hops=[301, 302]), LinkVerdict.REDIRECTED),
+        (_answer(200, final="https://site.org/", hops=[301]), LinkVerdict.SUSPECT),
+        (_answer(200, title="404 | Site"), LinkVerdict.SUSPECT),
+        (_answer(200, title="Why 404 pages matter"), LinkVerdict.SUSPECT),  # suspect, never broken
+        (_answer(200, title="Just a moment..."), LinkVerdict.BLOCKED),
+        (_answer(403, headers={"cf-mitigated": "challenge"}), LinkVerdict.BLOCKED),
+        (_answer(999), LinkVerdict.BLOCKED),
+        (_answer(429), LinkVerdict.BLOCKED),
+        (_answer(403), LinkVerdict.BROKEN),
+        (_answer(410), LinkVerdict.BROKEN),
+        (_answer(502), LinkVerdict.BROKEN),
     ],
 )
 def test_judge(answer, verdict):
-    assert judge("https://site.org/a/page", answer, CheckOptions(), attempts=1)[0] is verdict
+    assert judge_answer("https://site.org/a/page", answer, CheckOptions(), attempts=1)[0] is verdict
 
 
 def test_a_site_root_that_redirects_to_itself_elsewhere_is_not_suspect():
     answer = _answer(200, final="https://www.site.org/", hops=[301])
-    assert judge("https://site.org/", answer, CheckOptions(), 1)[0] is Verdict.REDIRECTED
+    assert judge_answer("https://site.org/", answer, CheckOptions(), 1)[0] is LinkVerdict.REDIRECTED
 
 
 def test_which_verdicts_fail_the_run():
-    assert is_failure(Verdict.BROKEN, strict=False) and is_failure(Verdict.TIMEOUT, strict=False)
-    assert not any(is_failure(v, strict=False) for v in (Verdict.OK, Verdict.REDIRECTED, Verdict.BLOCKED,
-                                                         Verdict.SUSPECT))
-    assert all(is_failure(v, strict=True) for v in Verdict if v is not Verdict.OK)
+    assert is_failure(LinkVerdict.BROKEN, strict=False) and is_failure(LinkVerdict.TIMEOUT, strict=False)
+    assert not any(is_failure(v, strict=False) for v in (LinkVerdict.OK, LinkVerdict.REDIRECTED, LinkVerdict.BLOCKED,
+                                                         LinkVerdict.SUSPECT))
+    assert all(is_failure(v, strict=True) for v in LinkVerdict if v is not LinkVerdict.OK)
 
 
 def test_yaml_scalars_keep_their_style_when_safe():

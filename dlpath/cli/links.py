@@ -43,7 +43,7 @@ def _at_least(name: str, value: float, minimum: float) -> None:
 
 
 @app.command("check-links")
-def check_links(
+def check_links_command(
     timeout: Annotated[float, typer.Option(help="Total seconds one attempt at a URL may take (body included).")] = 15.0,
     concurrency: Annotated[int, typer.Option(help="URLs checked at once, in all.")] = 32,
     per_host: Annotated[int, typer.Option(help="Requests in flight to one host at most (never exceeded).")] = 4,
@@ -94,8 +94,8 @@ def check_links(
 ) -> None:
     """Check every url and archive_url of the catalogue: exit 1 if any is broken or timed out."""
     from dlpath.links.cache import parse_age
-    from dlpath.links.check import CheckOptions
     from dlpath.links.collect import collect_links, compile_excludes
+    from dlpath.links.options import CheckOptions
     from dlpath.links.report import FORMATS
     from dlpath.links.run import RunOptions
 
@@ -138,16 +138,16 @@ def _run_with_progress(links: Sequence[Link], options: RunOptions) -> Run:
     import sys
 
     from dlpath.cli.term import styled_terminal
-    from dlpath.links.run import run_checks
+    from dlpath.links.run import check_links
 
     if not styled_terminal(sys.stderr):  # no bar in CI logs or pipes (and no Rich to import for one)
-        return run_checks(links, options)
+        return check_links(links, options)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=common.console(stderr=True), transient=True) as bar:
         task = bar.add_task("links", total=None)
-        return run_checks(links, options, lambda done, total: bar.update(task, completed=done, total=total))
+        return check_links(links, options, lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def _report(run: Run, fmt: str, output: Path | None) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from dlpath.catalog import load_catalog
 from dlpath.errors import CatalogError
 from dlpath.files import write_atomically
-from dlpath.links.result import LinkResult, Verdict
+from dlpath.links.result import LinkResult, LinkVerdict
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z][^\s'\"{}\[\],]*")
 
@@ -33,10 +33,10 @@ def plan_fixes(results: Iterable[LinkResult]) -> list[Fix]:
     """The edits the results call for: permanent redirects, and archived copies for dead links."""
     fixes: dict[tuple[str, str], Fix] = {}
     for r in results:
-        if r.verdict is Verdict.REDIRECTED and r.permanent and r.final_url and r.final_url != r.url:
+        if r.verdict is LinkVerdict.REDIRECTED and r.permanent and r.final_url and r.final_url != r.url:
             fixes.setdefault((r.resource_id, r.field), Fix(r.resource_id, r.field, r.url, r.final_url))
         # an archived copy is only looked up for resources without an archive_url
-        if r.field == "url" and r.verdict in (Verdict.BROKEN, Verdict.TIMEOUT) and r.archived_copy:
+        if r.field == "url" and r.verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT) and r.archived_copy:
             fixes.setdefault((r.resource_id, "archive_url"), Fix(r.resource_id, "archive_url", None, r.archived_copy))
     return list(fixes.values())
 

@@ -6,25 +6,26 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dlpath.links.result import LinkResult, Verdict, summary_counts
+from dlpath.links.result import LinkResult, LinkVerdict, summary_counts
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 FORMATS = ("table", "json", "markdown")
 #: The order sections appear in: what needs attention first.
-ORDER = (Verdict.BROKEN, Verdict.TIMEOUT, Verdict.BLOCKED, Verdict.SUSPECT, Verdict.REDIRECTED, Verdict.OK)
+ORDER = (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT, LinkVerdict.BLOCKED, LinkVerdict.SUSPECT, LinkVerdict.REDIRECTED,
+         LinkVerdict.OK)
 HEADINGS = {
-    Verdict.BROKEN: "Broken",
-    Verdict.TIMEOUT: "Timed out",
-    Verdict.BLOCKED: "Blocked by the site (not counted as broken)",
-    Verdict.SUSPECT: "Suspect: may be a 'page not found' (soft 404)",
-    Verdict.REDIRECTED: "Redirected",
-    Verdict.OK: "OK",
+    LinkVerdict.BROKEN: "Broken",
+    LinkVerdict.TIMEOUT: "Timed out",
+    LinkVerdict.BLOCKED: "Blocked by the site (not counted as broken)",
+    LinkVerdict.SUSPECT: "Suspect: may be a 'page not found' (soft 404)",
+    LinkVerdict.REDIRECTED: "Redirected",
+    LinkVerdict.OK: "OK",
 }
 STYLES = {
-    Verdict.BROKEN: "bold red", Verdict.TIMEOUT: "red", Verdict.BLOCKED: "yellow",
-    Verdict.SUSPECT: "yellow", Verdict.REDIRECTED: "cyan", Verdict.OK: "green",
+    LinkVerdict.BROKEN: "bold red", LinkVerdict.TIMEOUT: "red", LinkVerdict.BLOCKED: "yellow",
+    LinkVerdict.SUSPECT: "yellow", LinkVerdict.REDIRECTED: "cyan", LinkVerdict.OK: "green",
 }
 
 
@@ -46,11 +47,11 @@ def summary_line(results: Sequence[LinkResult], seconds: float) -> str:
     return f"{counts['total']} {noun}: {', '.join(parts) or 'none checked'}{from_cache} in {seconds:.1f} s"
 
 
-def _groups(results: Sequence[LinkResult], with_ok: bool) -> list[tuple[Verdict, list[LinkResult]]]:
+def _groups(results: Sequence[LinkResult], with_ok: bool) -> list[tuple[LinkVerdict, list[LinkResult]]]:
     return [
         (v, [r for r in results if r.verdict is v])
         for v in ORDER
-        if (with_ok or v is not Verdict.OK) and any(r.verdict is v for r in results)
+        if (with_ok or v is not LinkVerdict.OK) and any(r.verdict is v for r in results)
     ]
 
 
@@ -86,7 +87,7 @@ def to_markdown(results: Sequence[LinkResult], seconds: float) -> str:
             lines.append(f"| {r.label} | {_md(_resource(r))} | {_md(r.url)} | {status} | {_md(r.reason)}"
                          f" | {_md(r.suggestion or '')} |")
         lines.append("")
-    if not any(r.verdict is not Verdict.OK for r in results):
+    if not any(r.verdict is not LinkVerdict.OK for r in results):
         lines += ["Every link works.", ""]
     return "\n".join(lines)
 
@@ -116,7 +117,7 @@ def to_table(results: Sequence[LinkResult], seconds: float) -> RenderableType:
                 Text(clean(r.suggestion or "")),
             )
         parts += [table, Text("")]
-    style = "bold red" if any(r.verdict in (Verdict.BROKEN, Verdict.TIMEOUT) for r in results) else "green"
+    style = "bold red" if any(r.verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT) for r in results) else "green"
     parts.append(Text(summary_line(results, seconds), style=style))
     return Group(*parts)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from dlpath.links.check import CheckOptions, check_urls
 from dlpath.links.collect import Link
-from dlpath.links.result import LinkResult, UrlCheck, Verdict
+from dlpath.links.result import LinkResult, LinkVerdict, UrlCheck
 
 Progress = Callable[[int, int], None]  # (URLs checked so far, URLs to check)
 
@@ -32,7 +32,7 @@ class Run:
     seconds: float
 
 
-def run_checks(links: Sequence[Link], options: RunOptions, progress: Progress | None = None) -> Run:
+def check_links(links: Sequence[Link], options: RunOptions, progress: Progress | None = None) -> Run:
     """Check every link (each distinct URL once), reusing fresh cached ok results, and save the outcome."""
     from dlpath.links.cache import ResultCache
     from dlpath.links.last_run import save_last_run
@@ -62,7 +62,7 @@ def run_checks(links: Sequence[Link], options: RunOptions, progress: Progress | 
         from dlpath.links.wayback import find_snapshots, wayback_api
 
         dead = [link.url for link in links if link.field == "url" and not link.archive_url
-                and checks[link.url].verdict in (Verdict.BROKEN, Verdict.TIMEOUT)]
+                and checks[link.url].verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT)]
         dead = list(dict.fromkeys(dead))
         if dead:
             snapshots = find_snapshots(dead, wayback_api(options.wayback_api), options.check.user_agent,
@@ -93,9 +93,9 @@ def _result(link: Link, check: UrlCheck, snapshot: str | None, asked_archive: bo
 def suggestion(link: Link, result: LinkResult, asked_archive: bool) -> str | None:
     """What a maintainer could do about a result, in one line (None when nothing is needed)."""
     verdict = result.verdict
-    if verdict is Verdict.REDIRECTED and result.permanent:
+    if verdict is LinkVerdict.REDIRECTED and result.permanent:
         return f"update the catalogue to {result.final_url} (--fix does it)"
-    if verdict in (Verdict.BROKEN, Verdict.TIMEOUT):
+    if verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT):
         if link.field == "archive_url":
             return "find another snapshot of the page for archive_url"
         if link.archive_url:
@@ -105,8 +105,8 @@ def suggestion(link: Link, result: LinkResult, asked_archive: bool) -> str | Non
         if asked_archive:
             return "no archived copy found: look for the page elsewhere"
         return "look for an archived copy with --suggest-archive"
-    if verdict is Verdict.BLOCKED:
+    if verdict is LinkVerdict.BLOCKED:
         return "open it in a browser: sites that block checkers usually still work for readers"
-    if verdict is Verdict.SUSPECT:
+    if verdict is LinkVerdict.SUSPECT:
         return "open it in a browser: the page may have been removed"
     return None

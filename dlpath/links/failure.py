@@ -1,0 +1,87 @@
+"""Requests that got no usable answer: what went wrong, in words a maintainer can act on."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import socket
+import ssl
+from typing import Any
+from urllib.parse import urlsplit
+
+from dlpath.links.options import CheckOptions
+from dlpath.links.result import LinkVerdict
+
+
+class Failure(Exception):
+    """A request that got no usable answer: ``kind`` decides retries and the verdict."""
+
+    RETRYABLE = frozenset({"timeout", "reset"})
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind  # timeout reset dns refused unreachable tls invalid redirects
+        self.reason = reason
+
+    @property
+    def verdict(self) -> LinkVerdict:
+        return LinkVerdict.TIMEOUT if self.kind == "timeout" else LinkVerdict.BROKEN
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """An exception and everything it wraps (urllib3 nests the real cause several levels down)."""
+    found: list[BaseException] = []
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__, *item.args])
+    return found
+
+
+def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
+    """Turn a requests/urllib3/socket exception into a Failure with a reason a maintainer can act on."""
+    import requests
+    from urllib3.exceptions import NameResolutionError
+
+    causes = _causes(exc)
+    host = urlsplit(url).hostname or url
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            detail = cause.verify_message or cause.reason or "verification failed"
+            return Failure("tls", f"TLS error: certificate not trusted ({detail})")
+    for cause in causes:
+        if isinstance(cause, (ssl.SSLError, requests.exceptions.SSLError)):
+            detail = getattr(cause, "reason", None) or str(cause).split(":")[-1].strip() or "handshake failed"
+            return Failure("tls", f"TLS error: {detail}")
+    for cause in causes:
+        if isinstance(cause, (NameResolutionError, socket.gaierror)):
+            return Failure("dns", f"DNS lookup failed: no address for {host}")
+        if isinstance(cause, ConnectionRefusedError):
+            return Failure("refused", f"connection refused by {host}")
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return Failure("unreachable", f"no route to {host}: is the network down?")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return Failure("timeout", f"could not connect within {min(options.connect_timeout, options.timeout):g} s")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return Failure("timeout", f"no answer within {options.timeout:g} s")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader)):
+        return Failure("invalid", f"not a URL that can be fetched: {exc}")
+    last = causes[-1] if causes else exc
+    return Failure("reset", f"connection failed: {type(last).__name__}: {last}".strip().rstrip(":"))
+
+
+
+@functools.cache
+def network_errors() -> tuple[type[BaseException], ...]:
+    """What a request or a body read can raise when the network or the server lets us down."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+
