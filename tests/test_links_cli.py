@@ -168,11 +168,11 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, farm):
 def test_cache_keeps_only_ok_results(tmp_path, farm):
     catalog = catalog_of(tmp_path, farm, "/ok-2", "/gone")
     invoke(catalog)
-    assert sorted(farm.stats.paths()) == ["/gone", "/gone", "/ok-2"]  # 404: HEAD, then GET
+    assert sorted(farm.stats.paths()) == ["/gone", "/ok-2"]
     farm.stats.hits.clear()
 
     second = json.loads(invoke(catalog, "--format", "json").stdout)
-    assert farm.stats.paths() == ["/gone", "/gone"]  # the ok link came from the cache, the error did not
+    assert farm.stats.paths() == ["/gone"]  # the ok link came from the cache, the error did not
     cached = {r["resource_id"]: r for r in second["results"]}
     assert cached["ok-2"]["cached"] is True and cached["ok-2"]["attempts"] == 0
     assert cached["ok-2"]["verdict"] == "ok" and "cached" in cached["ok-2"]["reason"]

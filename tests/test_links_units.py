@@ -86,7 +86,7 @@ def _answer(status, title=None, headers=None, final="https://site.org/a/page", h
         (_answer(200, hops=[301, 302]), LinkVerdict.REDIRECTED),
         (_answer(200, final="https://site.org/", hops=[301]), LinkVerdict.SUSPECT),
         (_answer(200, title="404 | Site"), LinkVerdict.SUSPECT),
-        (_answer(200, title="Why 404 pages matter"), LinkVerdict.SUSPECT),  # suspect, never broken
+        (_answer(200, title="Why 404 pages matter"), LinkVerdict.OK),  # about 404s, not one
         (_answer(200, title="Just a moment..."), LinkVerdict.BLOCKED),
         (_answer(403, headers={"cf-mitigated": "challenge"}), LinkVerdict.BLOCKED),
         (_answer(999), LinkVerdict.BLOCKED),

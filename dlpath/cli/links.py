@@ -45,10 +45,14 @@ def _at_least(name: str, value: float, minimum: float) -> None:
 @app.command("check-links")
 def check_links_command(
     timeout: Annotated[float, typer.Option(help="Total seconds one attempt at a URL may take (body included).")] = 15.0,
-    concurrency: Annotated[int, typer.Option(help="URLs checked at once, in all.")] = 32,
+    concurrency: Annotated[int, typer.Option(help="URLs checked at once, in all.")] = 128,
     per_host: Annotated[int, typer.Option(help="Requests in flight to one host at most (never exceeded).")] = 4,
     retries: Annotated[int, typer.Option(help="Extra attempts after timeouts, resets, 5xx and 429.")] = 2,
-    max_redirects: Annotated[int, typer.Option(help="Redirects followed before giving up.")] = 10,
+    max_redirects: Annotated[int, typer.Option(help="Redirects followed before giving up (as browsers).")] = 20,
+    max_wait: Annotated[
+        float, typer.Option(help="Longest Retry-After waited for, in seconds; a site asking for longer is"
+                                 " reported at once as blocked (rate-limited).")
+    ] = 10.0,
     accept: Annotated[
         Optional[str], typer.Option(help="Status codes that also count as working, e.g. 403,429 or 200..299.",
                                     show_default=False)
@@ -83,10 +87,14 @@ def check_links_command(
         Optional[str], typer.Option(help="Wayback availability API to ask (also: DLPATH_WAYBACK_API).",
                                     show_default=False)
     ] = None,
-    read_titles: Annotated[
-        bool, typer.Option("--read-titles", help="Also GET every HTML page that HEAD found in place, to catch"
-                                                 " 'not found' pages served with 200 (one more request each).")
+    head: Annotated[
+        bool, typer.Option("--head", help="Ask with HEAD first and GET only when HEAD cannot tell: fewer bytes,"
+                                          " but 'not found' pages served with 200 and missing #anchors go unseen.")
     ] = False,
+    fail_after: Annotated[
+        int, typer.Option(help="Exit 1 only for links broken in each of their last N checks (the history is"
+                               " kept in the data folder); 1 fails on any broken link.")
+    ] = 1,
     fix: Annotated[
         bool, typer.Option("--fix", help="Rewrite permanently redirected URLs in the catalogue file (and, with"
                                 " --suggest-archive, fill empty archive_url); nothing else changes.")
@@ -106,6 +114,8 @@ def check_links_command(
     _at_least("--per-host", per_host, 1)
     _at_least("--retries", retries, 0)
     _at_least("--max-redirects", max_redirects, 0)
+    _at_least("--max-wait", max_wait, 0)
+    _at_least("--fail-after", fail_after, 1)
     try:
         age = parse_age(max_age)
     except ValueError:
@@ -116,9 +126,9 @@ def check_links_command(
         check=CheckOptions(
             timeout=timeout, concurrency=concurrency, per_host=per_host, retries=retries,
             max_redirects=max_redirects, accept=parse_accept(accept) if accept is not None else frozenset(),
-            user_agent=user_agent, read_titles=read_titles,
+            user_agent=user_agent, head_only=head, retry_after_cap=max_wait,
         ),
-        use_cache=cache, max_age=age, suggest_archive=suggest_archive, wayback_api=wayback_api,
+        use_cache=cache, max_age=age, suggest_archive=suggest_archive, wayback_api=wayback_api, strict=strict,
     )
     excludes = compile_excludes(exclude or [])
     catalog = common.load_catalog()
@@ -130,7 +140,7 @@ def check_links_command(
         _fix(catalog.path, run)
     from dlpath.links.result import is_failure
 
-    if any(is_failure(r.verdict, strict) for r in run.results):
+    if any(is_failure(r.verdict, strict) and r.failing_runs >= fail_after for r in run.results):
         raise typer.Exit(int(ExitCode.FAILURE))
 
 

@@ -1,10 +1,9 @@
-"""Check URLs over HTTP politely: one shared session, a per-host pool, deadlines, redirects and retries.
+"""Check URLs over HTTP as a browser would, politely: one shared session, a per-host pool, deadlines.
 
-Each URL is tried HEAD first; GET follows only when HEAD cannot give the verdict: the server refuses
-or mishandles HEAD, or HEAD was redirected to an HTML page whose title and first heading are needed
-for the soft-404 check (``read_titles`` asks for that check on every HTML page, at one more request
-each). Redirects are followed by hand, and at most 64 KiB of a body is ever read. ``requests`` is
-imported only when a check actually runs.
+Each URL is fetched with GET and the decoded start of an HTML page is read (at most 64 KiB, 512 KiB
+when the link names an #anchor) for the verdict rules in ``verdict``; ``head_only`` asks HEAD first
+and GETs only when HEAD cannot tell. Redirects are followed by hand; a checker turned away (401, 403,
+...) asks once more as a browser. ``requests`` is imported only when a check actually runs.
 """
 
 from __future__ import annotations
@@ -15,22 +14,27 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from queue import SimpleQueue
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from dlpath.links.body import ACCEPT_ENCODING, BodyDecoder, CorruptBody, UnsupportedEncoding
 from dlpath.links.deadline import Guard, Watchdog, current, pool_classes
 from dlpath.links.failure import Failure, classify, network_errors
-from dlpath.links.options import BODY_LIMIT, CHUNK, CheckOptions
+from dlpath.links.options import ANCHOR_BODY_LIMIT, BODY_LIMIT, BROWSER_USER_AGENT, CHUNK, CheckOptions
 from dlpath.links.pool import HostPool, Schedule, backoff_delay, host_of
 from dlpath.links.result import LinkVerdict, UrlCheck
+from dlpath.links.urls import redirect_target
 from dlpath.links.verdict import (
     HEADING,
     REDIRECTS,
+    ROBOT_REFUSALS,
     SLOW_DOWN,
     TITLE,
     Answer,
     bot_challenge,
+    checkable_fragment,
     judge_answer,
     retry_after_seconds,
     text_of,
@@ -51,7 +55,7 @@ class Checker:
 
         self.options = options
         self.stopping = threading.Event()
-        self.pool = HostPool(options.per_host, self.stopping)
+        self.pool = HostPool(options.per_host, self.stopping, max_wait=options.retry_after_cap)
         self.watchdog = Watchdog()
         self.session = requests.Session()
         adapter = HTTPAdapter(
@@ -65,7 +69,12 @@ class Checker:
         self.session.headers.update({
             "User-Agent": options.user_agent,
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Encoding": ACCEPT_ENCODING,
         })
+        # asked only when the checker was refused: what a browser sends
+        self.browser_headers = requests.structures.CaseInsensitiveDict(self.session.headers)
+        self.browser_headers.update({"User-Agent": BROWSER_USER_AGENT, "Accept-Language": "en-US,en;q=0.9",
+                                     "Upgrade-Insecure-Requests": "1"})
         # The environment (proxies, CA bundle) is read once here rather than on every request, which
         # is what trust_env does and a fifth of the CPU a check costs; netrc credentials are not wanted.
         self.session.trust_env = False
@@ -84,13 +93,14 @@ class Checker:
             self._proxies_by_host[host] = found
         return found
 
-    def _prepare(self, method: str, url: str) -> requests.PreparedRequest:
+    def _prepare(self, method: str, url: str, as_browser: bool = False) -> requests.PreparedRequest:
         """The request as ``Session.request`` would prepare it (the session's headers and cookies), without
         merging per-request settings that are never given here: a quarter of the CPU a request costs."""
         from requests.models import PreparedRequest
 
         prepared = PreparedRequest()
-        prepared.prepare(method=method, url=url, headers=self.session.headers, cookies=self.session.cookies)
+        headers = self.browser_headers if as_browser else self.session.headers
+        prepared.prepare(method=method, url=url, headers=headers, cookies=self.session.cookies)
         return prepared
 
     def abort(self) -> None:
@@ -115,76 +125,106 @@ class Checker:
     # one URL ------------------------------------------------------------------------------
 
     def check(self, url: str) -> UrlCheck:
-        """Check one URL: attempts with retries and waits, then a verdict."""
+        """Check one URL: attempts with retries and waits, then a verdict.
+
+        A run stays bounded: each attempt ends by its deadline, waits are capped, and a Retry-After
+        longer than the cap is reported at once rather than waited out.
+        """
         started = time.monotonic()
-        use_head = True
+        target, _, fragment = url.partition("#")  # the fragment is the browser's business, never sent
+        options = self.options
+        use_head = options.head_only
         attempts = 0
         while True:
             attempts += 1
-            retries_left = attempts <= self.options.retries
+            retries_left = attempts <= options.retries
             try:
-                answer, head_failed = self._attempt(url, use_head)
+                answer, head_failed = self._attempt(target, use_head, bool(checkable_fragment(url)))
             except Failure as failure:
                 if failure.kind in Failure.RETRYABLE and retries_left:
                     if failure.kind == "reset":
                         use_head = False  # a HEAD that drops the connection gets a GET next time
-                    self._pause(backoff_delay(self.options.backoff, attempts))
+                    self._pause(backoff_delay(options.backoff, attempts))
                     continue
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
                 return UrlCheck(url, failure.verdict, None, None, failure.reason + tries,
-                                time.monotonic() - started, attempts)
+                                time.monotonic() - started, attempts, kind=failure.kind)
             use_head = use_head and not head_failed
-            if answer.status in SLOW_DOWN and retries_left and not bot_challenge(answer):
+            status = answer.status
+            retry = status not in options.accept and not bot_challenge(answer)  # an accepted status is final
+            if status in SLOW_DOWN and retry:
                 wait_for = retry_after_seconds(answer.headers.get("retry-after"))
-                if wait_for is None:
-                    wait_for = backoff_delay(self.options.backoff, attempts)
-                # the pause is the host's: every request to it waits, other hosts go on
-                self.pool.slow_down(host_of(answer.final_url), min(wait_for, self.options.retry_after_cap))
+                host = host_of(answer.final_url)
+                if wait_for is not None and wait_for > options.retry_after_cap:
+                    self.pool.slow_down(host, wait_for)  # the host's other links are not sent either
+                    said = "" if status == 429 else f" ({status} {HTTPStatus(status).phrase})"
+                    return UrlCheck(url, LinkVerdict.BLOCKED, status, answer.final_url,
+                                    f"rate-limited; retry after {wait_for:.0f} s{said}",
+                                    time.monotonic() - started, attempts, kind="rate-limited")
+                if retries_left:
+                    # the pause is the host's: every request to it waits, other hosts go on
+                    self.pool.slow_down(host, backoff_delay(options.backoff, attempts) if wait_for is None
+                                        else wait_for)
+                    continue
+            if status >= 500 and retry and retries_left:
+                self._pause(backoff_delay(options.backoff, attempts))
                 continue
-            if answer.status >= 500 and retries_left and not bot_challenge(answer):
-                self._pause(backoff_delay(self.options.backoff, attempts))
-                continue
-            verdict, reason, permanent = judge_answer(url, answer, self.options, attempts)
-            return UrlCheck(url, verdict, answer.status, answer.final_url, reason,
-                            time.monotonic() - started, attempts, permanent)
+            judgement = judge_answer(url, answer, options, attempts)
+            final = answer.final_url
+            if fragment and "#" not in final:
+                final += "#" + fragment  # a browser keeps the fragment across redirects
+            return UrlCheck(url, judgement.verdict, status, final, judgement.reason, time.monotonic() - started,
+                            attempts, judgement.permanent, kind=judgement.kind)
 
-    def _attempt(self, url: str, use_head: bool) -> tuple[Answer, bool]:
-        """One try: HEAD (unless known useless), then GET when needed. Returns the answer and
-        whether HEAD failed to give one (so later tries go straight to GET)."""
-        deadline = [0.0]  # set when the first request starts: waiting for a slot is not the server's fault
+    def _attempt(self, url: str, use_head: bool, wants_anchor: bool) -> tuple[Answer, bool]:
+        """One try: GET the start of the page (HEAD first when ``use_head``), then, if the checker was
+        refused, GET again as a browser. Returns the answer and whether HEAD failed to give one (so later
+        tries go straight to GET). A HEAD that hangs or drops gives way to GET in this same attempt."""
+        attempt = _Attempt(ANCHOR_BODY_LIMIT if wants_anchor else BODY_LIMIT)
         head = None
+        head_failed = False
         if use_head:
             try:
-                head = self._follow(url, "HEAD", deadline)
+                head = self._follow(url, "HEAD", attempt)
             except Failure as failure:
-                if failure.kind != "reset":
+                if failure.kind not in ("reset", "timeout"):
                     raise
+                head_failed = True
             if head is not None:
                 # asked to wait: the retry honours it (a bare 503 may be a bot check: its page tells)
                 asked_to_wait = head.status == 429 or head.headers.get("retry-after")
                 if head.status in SLOW_DOWN and asked_to_wait and not head.headers.get("cf-mitigated"):
                     return head, False
-                if head.ok_status and not (head.is_html and (head.hops or self.options.read_titles)):
+                if head.ok_status and not (head.is_html and head.hops):
                     return head, False
+                head_failed = not head.ok_status
         if head is not None and head.ok_status:
-            # HEAD worked but led elsewhere (or titles are wanted): one GET of the page it ended on reads
-            # its title and first heading for the soft-404 check
-            answer = self._follow(head.final_url, "GET", deadline, seen=head.hops)
-            return answer, False
-        return self._follow(url, "GET", deadline), True
+            # HEAD worked but led elsewhere: one GET of the page it ended on reads its wording
+            answer = self._follow(head.final_url, "GET", attempt, seen=head.hops)
+        else:
+            answer = self._follow(url, "GET", attempt)
+        if (self.options.browser_retry and answer.status in ROBOT_REFUSALS
+                and answer.status not in self.options.accept and not bot_challenge(answer)):
+            try:
+                answer.browser = self._follow(url, "GET", attempt, as_browser=True)
+            except Failure:
+                pass  # the browser got no answer either: the refusal stands
+        return answer, head_failed
 
-    def _follow(self, url: str, method: str, deadline: list[float], seen: list[int] | None = None) -> Answer:
-        """Request ``url`` and follow its redirects by hand, detecting loops."""
+    def _follow(self, url: str, method: str, attempt: _Attempt, seen: list[int] | None = None,
+                as_browser: bool = False) -> Answer:
+        """Request ``url`` and follow its redirects by hand as a browser does (``Location`` read as UTF-8
+        and percent-encoded), detecting loops."""
         hops = list(seen or [])
         visited = {url}
         current = url
         while True:
-            answer = self._request(current, method, deadline)
+            answer = self._request(current, method, attempt, as_browser)
             location = answer.headers.get("location")
             if answer.status not in REDIRECTS or not location:
                 answer.hops = hops
                 return answer
-            target = urljoin(current, location.strip())
+            target = redirect_target(current, location).partition("#")[0]
             if urlsplit(target).scheme not in ("http", "https"):
                 raise Failure("invalid", f"redirected to {target}, which is not a web address")
             if len(hops) >= self.options.max_redirects:
@@ -196,8 +236,8 @@ class Checker:
             visited.add(target)
             current = target
 
-    def _request(self, url: str, method: str, deadline: list[float]) -> Answer:
-        """One HTTP request under the host's slot and the attempt's deadline."""
+    def _request(self, url: str, method: str, attempt: _Attempt, as_browser: bool = False) -> Answer:
+        """One HTTP request under the host's slot and the attempt's deadline (HEAD: its first half)."""
         host = host_of(url)
         try:
             port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
@@ -206,34 +246,37 @@ class Checker:
         for key in (f"dns:{host}", f"tcp:{host}:{port}"):
             if (known := self.pool.known_failure(key)) is not None:
                 raise Failure(known.kind, known.reason)
+        timeout = self.options.timeout
         with self.pool.slot(host):
-            if not deadline[0]:
-                deadline[0] = time.monotonic() + self.options.timeout
-            remaining = deadline[0] - time.monotonic()
+            if not attempt.end:
+                attempt.end = time.monotonic() + timeout
+            # HEAD gets the first half: a HEAD that hangs leaves GET the rest of the same attempt
+            end = attempt.end - timeout / 2 if method == "HEAD" else attempt.end
+            remaining = end - time.monotonic()
             if remaining <= 0:
-                raise Failure("timeout", f"no complete answer within {self.options.timeout:g} s")
-            guard = Guard(deadline[0])
+                raise Failure("timeout", f"no complete answer within {timeout:g} s")
+            guard = Guard(end)
             current.guard = guard
             self.watchdog.arm(guard)
             response = None
             finished = False
             try:
                 response = self.session.send(
-                    self._prepare(method, url), stream=True, allow_redirects=False, verify=self.session.verify,
-                    cert=None, proxies=self._proxies_for(host),
+                    self._prepare(method, url, as_browser), stream=True, allow_redirects=False,
+                    verify=self.session.verify, cert=None, proxies=self._proxies_for(host),
                     timeout=(min(self.options.connect_timeout, remaining), remaining),
                 )
                 if guard.fired:  # cut off mid-headers: http.client takes the shutdown for their end
-                    raise Failure("timeout", f"no complete answer within {self.options.timeout:g} s")
+                    raise Failure("timeout", f"no complete answer within {timeout:g} s")
                 answer = Answer(response.status_code, response.headers, url)
                 if method == "GET" and (answer.is_html or answer.status >= 400):
-                    finished = self._read_start(response, answer, guard)
+                    finished = self._read_start(response, answer, guard, attempt.body_limit)
                 else:
                     finished = method == "HEAD"
                 return answer
             except network_errors() as exc:
-                if guard.fired or time.monotonic() >= deadline[0]:
-                    raise Failure("timeout", f"no complete answer within {self.options.timeout:g} s") from None
+                if guard.fired or time.monotonic() >= end:
+                    raise Failure("timeout", f"no complete answer within {timeout:g} s") from None
                 failure = classify(exc, self.options, url)
                 if failure.kind == "dns":
                     self.pool.remember_failure(f"dns:{host}", failure)
@@ -249,36 +292,45 @@ class Checker:
                     else:
                         response.close()  # never drain an unread body
 
-    def _read_start(self, response: requests.Response, answer: Answer, guard: Guard) -> bool:
-        """Read at most BODY_LIMIT bytes, stopping once the title and first heading are known.
-        Returns whether the whole body was read. Raises Failure at the deadline if no title came."""
+    def _read_start(self, response: requests.Response, answer: Answer, guard: Guard, limit: int) -> bool:
+        """Read and decode (gzip, deflate) at most ``limit`` bytes of the page: its title, main heading
+        and anchors. Returns whether the whole body was read. Raises Failure when the connection breaks
+        mid-body, and at the deadline if no title came."""
         raw = response.raw
+        try:
+            decoder = BodyDecoder(answer.headers.get("content-encoding"))
+        except UnsupportedEncoding:
+            return False  # an encoding we did not ask for: the status alone tells
         data = bytearray()
+        received = 0
         whole = False
         try:
-            while len(data) < BODY_LIMIT:
-                if time.monotonic() >= guard.deadline:
-                    break
-                chunk = raw.read1(min(CHUNK, BODY_LIMIT - len(data)))
+            while len(data) < limit and time.monotonic() < guard.deadline:
+                chunk = raw.read1(CHUNK)
                 if not chunk:
+                    while len(data) < limit and (rest := decoder.feed(b"", limit - len(data))):
+                        data += rest
                     whole = not guard.fired
                     break
-                data += chunk
-                if b"</h1" in data.lower():
-                    break
-        except network_errors():
-            if not data:  # a body cut short still tells what it had
-                raise
+                received += len(chunk)
+                data += decoder.feed(chunk, limit - len(data))
+        except CorruptBody as err:
+            raise Failure("encoding", f"answered {answer.status} but {err}: a browser shows an error") from None
+        except network_errors() as exc:
+            if not (guard.fired or time.monotonic() >= guard.deadline):
+                raise Failure("reset", f"answered {answer.status} but the page was cut off after {received} bytes"
+                              f" ({type(exc).__name__})") from None
         encoding = response.encoding if "charset" in (answer.headers.get("content-type") or "") else None
         try:
             text = bytes(data).decode(encoding or "utf-8", errors="replace")
         except LookupError:  # a charset Python does not know
             text = bytes(data).decode("utf-8", errors="replace")
-        answer.body = text
+        answer.body, answer.body_read = text, True
+        answer.cut_at = limit if len(data) >= limit and not whole else 0
         title, heading = TITLE.search(text), HEADING.search(text)
         answer.title = text_of(title[1]) if title else None
         answer.heading = text_of(heading[1]) if heading else None
-        cut_short = not whole and len(data) < BODY_LIMIT and not heading
+        cut_short = not whole and len(data) < limit and not heading
         if cut_short and (guard.fired or time.monotonic() >= guard.deadline) and answer.title is None:
             raise Failure(
                 "timeout",
@@ -287,6 +339,16 @@ class Checker:
             )
         return whole
 
+
+class _Attempt:
+    """One attempt's deadline, started by its first request (waiting for a slot is not the server's
+    fault), and how much of a page it reads."""
+
+    __slots__ = ("end", "body_limit")
+
+    def __init__(self, body_limit: int) -> None:
+        self.end = 0.0  # set by the first request: its start + the timeout
+        self.body_limit = body_limit
 
 
 def check_urls(

@@ -20,11 +20,13 @@ class Failure(Exception):
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
-        self.kind = kind  # timeout reset dns refused unreachable tls invalid redirects
+        self.kind = kind  # timeout reset dns refused unreachable tls invalid redirects rate-limited encoding
         self.reason = reason
 
     @property
     def verdict(self) -> LinkVerdict:
+        if self.kind == "rate-limited":
+            return LinkVerdict.BLOCKED  # the site asked to be left alone for longer than we wait
         return LinkVerdict.TIMEOUT if self.kind == "timeout" else LinkVerdict.BROKEN
 
 
@@ -58,6 +60,8 @@ def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
             return Failure("tls", f"TLS error: {detail}")
     for cause in causes:
         if isinstance(cause, (NameResolutionError, socket.gaierror)):
+            if any(isinstance(c, socket.gaierror) and c.errno in (socket.EAI_AGAIN, socket.EAI_FAIL) for c in causes):
+                return Failure("dns", f"DNS lookup failed for {host}: no answer from the name server")
             return Failure("dns", f"DNS lookup failed: no address for {host}")
         if isinstance(cause, ConnectionRefusedError):
             return Failure("refused", f"connection refused by {host}")

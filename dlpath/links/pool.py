@@ -33,8 +33,9 @@ class _Host:
 class HostPool:
     """Per-host limits: at most ``per_host`` requests in flight, and pauses asked for by Retry-After."""
 
-    def __init__(self, per_host: int, stop: threading.Event | None = None) -> None:
+    def __init__(self, per_host: int, stop: threading.Event | None = None, max_wait: float = float("inf")) -> None:
         self.per_host = per_host
+        self.max_wait = max_wait  # a longer pause is not waited for: the request fails as rate-limited
         self.stop = stop or threading.Event()
         self._hosts: dict[str, _Host] = {}
         self._failures: dict[str, Failure] = {}  # hosts known dead in this run (DNS, refused)
@@ -48,16 +49,19 @@ class HostPool:
 
     @contextmanager
     def slot(self, name: str) -> Iterator[None]:
-        """Hold one of the host's slots, once any pause the host asked for is over."""
+        """Hold one of the host's slots, once any pause the host asked for is over; a pause longer than
+        ``max_wait`` is not waited out (Failure "rate-limited" at once, so no link holds the run)."""
         host = self._host(name)
         with host.slots:
             while (pause := host.not_before - time.monotonic()) > 0:
+                if pause > self.max_wait:
+                    raise Failure("rate-limited", f"rate-limited; retry after {pause:.0f} s")
                 if self.stop.wait(pause):
                     raise Failure("cancelled", "not checked: the run was interrupted")
             yield
 
     def slow_down(self, name: str, seconds: float) -> None:
-        """No request to this host starts for ``seconds`` (other hosts go on)."""
+        """No request to this host starts for ``seconds`` (other hosts go on; see ``slot`` for long ones)."""
         host = self._host(name)
         with self._lock:
             host.not_before = max(host.not_before, time.monotonic() + seconds)

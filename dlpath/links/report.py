@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dlpath.links.result import LinkResult, LinkVerdict, summary_counts
+from dlpath.links.result import FAILING_STRICT, LinkResult, LinkVerdict, summary_counts
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -19,7 +19,7 @@ HEADINGS = {
     LinkVerdict.BROKEN: "Broken",
     LinkVerdict.TIMEOUT: "Timed out",
     LinkVerdict.BLOCKED: "Blocked by the site (not counted as broken)",
-    LinkVerdict.SUSPECT: "Suspect: may be a 'page not found' (soft 404)",
+    LinkVerdict.SUSPECT: "Suspect: readers may not get the page (soft 404, sign-in page, missing anchor)",
     LinkVerdict.REDIRECTED: "Redirected",
     LinkVerdict.OK: "OK",
 }
@@ -55,6 +55,14 @@ def _groups(results: Sequence[LinkResult], with_ok: bool) -> list[tuple[LinkVerd
     ]
 
 
+def failing_since(result: LinkResult) -> str:
+    """``2026-11-02 (3 runs)``: the day a failing link's streak began and its length; "" if not failing."""
+    if not result.failing_since:
+        return ""
+    runs = "this run only" if result.failing_runs == 1 else f"{result.failing_runs} runs"
+    return f"{result.failing_since[:10]} ({runs})"
+
+
 def _resource(result: LinkResult) -> str:
     return result.resource_id + (" (archive_url)" if result.field == "archive_url" else "")
 
@@ -79,13 +87,14 @@ def to_markdown(results: Sequence[LinkResult], seconds: float) -> str:
     """A Markdown report for a CI job summary or an issue: a summary line, then a table per verdict."""
     lines = ["## dlpath check-links", "", summary_line(results, seconds), ""]
     for verdict, group in _groups(results, with_ok=False):
+        since = verdict in FAILING_STRICT and any(r.failing_since for r in group)
         lines += [f"### {HEADINGS[verdict]} ({len(group)})", "",
-                  "| Step | Resource | URL | Status | Reason | Suggestion |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "| Step | Resource | URL | Status | Reason | Suggestion |" + (" Failing since |" if since else ""),
+                  "| --- | --- | --- | --- | --- | --- |" + (" --- |" if since else "")]
         for r in group:
             status = "" if r.status is None else str(r.status)
             lines.append(f"| {r.label} | {_md(_resource(r))} | {_md(r.url)} | {status} | {_md(r.reason)}"
-                         f" | {_md(r.suggestion or '')} |")
+                         f" | {_md(r.suggestion or '')} |" + (f" {failing_since(r)} |" if since else ""))
         lines.append("")
     if not any(r.verdict is not LinkVerdict.OK for r in results):
         lines += ["Every link works.", ""]
@@ -110,11 +119,14 @@ def to_table(results: Sequence[LinkResult], seconds: float) -> RenderableType:
         table.add_column("Status", justify="right", no_wrap=True)
         table.add_column("Reason", overflow="fold")
         table.add_column("Suggestion", overflow="fold")
+        since = any(r.failing_since for r in group)
+        if since:
+            table.add_column("Failing since", no_wrap=True)
         for r in group:
             table.add_row(
                 Text(r.label), Text(clean(_resource(r))), Text(clean(r.url)),
                 Text("" if r.status is None else str(r.status)), Text(clean(r.reason)),
-                Text(clean(r.suggestion or "")),
+                Text(clean(r.suggestion or "")), *([Text(failing_since(r))] if since else []),
             )
         parts += [table, Text("")]
     style = "bold red" if any(r.verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT) for r in results) else "green"

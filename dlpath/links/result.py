@@ -36,6 +36,7 @@ class UrlCheck:
     attempts: int  # tries of the whole request chain, retries included (0 when from the cache)
     permanent: bool = False  # for redirected: every hop was 301 or 308
     cached: bool = False
+    kind: str = ""  # what was found, for suggestions: a failure's kind (dns, reset, ...) or a finding's
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class LinkResult:
     cached: bool = False
     archived_copy: str | None = None  # a Wayback Machine snapshot found by --suggest-archive
     suggestion: str | None = None  # what the maintainer could do about it
+    failing_since: str | None = None  # when failing, the first run of its failing streak (ISO 8601, UTC)
+    failing_runs: int = 0  # when failing, how many runs in a row (this one included) it has failed
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data (the verdict as its string)."""
