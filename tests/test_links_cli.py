@@ -282,3 +282,53 @@ def test_fix_with_nothing_to_do_leaves_the_file_alone(tmp_path, farm):
     before = catalog.read_bytes()
     result = invoke(catalog, "--fix")
     assert catalog.read_bytes() == before and "--fix: nothing to change" in result.stderr
+
+
+# --------------------------------------------------------------------------- history and --fail-after
+
+
+def test_history_says_since_when_a_link_fails_and_fail_after_waits_for_repeated_breaks(tmp_path, farm):
+    from dlpath.links.history import history_path
+
+    catalog = catalog_of(tmp_path, farm, "/ok", "/gone")
+
+    def run(*args: str):
+        result = invoke(catalog, "--no-cache", "--format", "json", *args)
+        return result.exit_code, {r["resource_id"]: r for r in json.loads(result.stdout)["results"]}
+
+    code, first = run("--fail-after", "2")
+    assert code == 0  # broken once: not yet a confirmed break
+    assert first["gone"]["failing_runs"] == 1 and first["gone"]["failing_since"].endswith("Z")
+    assert first["ok"]["failing_runs"] == 0 and first["ok"]["failing_since"] is None
+    code, second = run("--fail-after", "2")
+    assert code == 1 and second["gone"]["failing_runs"] == 2
+    assert second["gone"]["failing_since"] == first["gone"]["failing_since"]
+    assert run("--fail-after", "4")[0] == 0 and run()[0] == 1  # the default fails on any broken link
+    assert history_path().name == "links.db" and history_path().exists()
+
+    markdown = invoke(catalog, "--no-cache", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if "| gone |" in line)
+    assert "Failing since |" in markdown and row.endswith(f"| {first['gone']['failing_since'][:10]} (5 runs) |")
+
+
+def test_fail_after_must_be_at_least_one(tmp_path, farm):
+    result = invoke(catalog_of(tmp_path, farm, "/ok"), "--fail-after", "0")
+    assert result.exit_code == 2 and "--fail-after must be at least 1" in result.stderr
+
+
+# --------------------------------------------------------------------------- the maintainers' workflow
+
+
+def test_the_links_workflow_is_valid_yaml_running_check_links_into_the_job_summary():
+    import yaml
+
+    path = Path(__file__).parents[1] / ".github" / "workflows" / "links.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as true
+    assert "cron" in triggers["schedule"][0]
+    assert triggers["push"]["paths"] == ["data/steps.yaml"] and "data/steps.yaml" in triggers["pull_request"]["paths"]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    commands = "\n".join(step.get("run", "") for step in steps)
+    assert "dlpath check-links --format markdown" in commands and "--fail-after" in commands
+    assert "GITHUB_STEP_SUMMARY" in commands
+    assert any("actions/cache" in step.get("uses", "") for step in steps)  # the history survives between runs

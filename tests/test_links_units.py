@@ -142,7 +142,7 @@ def test_fix_skips_values_that_changed_since_the_check(tmp_path):
     stale = Fix("moved-plain", "url", "http://h/something-else", "http://h/new")
     unknown = Fix("no-such-id", "url", "http://h/moved-plain", "http://h/new")
     has_archive = Fix("dead-with-archive", "archive_url", None, "http://h/snap")
-    assert apply_fixes(catalog, [stale, unknown, has_archive]) == []
+    assert apply_fixes(catalog, [stale, unknown, has_archive]) == ([], [])
     assert catalog.read_bytes() == before
 
 
@@ -170,3 +170,62 @@ def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
         result = CliRunner().invoke(app, ["--catalog", str(catalog), "check-links", "--no-cache"])
     assert result.exit_code == 0
     assert "checking links" in shown.getvalue()
+
+
+def test_fix_writes_only_valid_urls_and_one_bad_target_never_stops_the_others(tmp_path):
+    catalog = tmp_path / "steps.yaml"
+    catalog.write_text((FIXTURES / "commented.yaml").read_text().replace("BASE", "http://h"))
+    fixes = [
+        Fix("moved-plain", "url", "http://h/moved-plain", "http://h:99999/new"),  # not a URL at all
+        Fix("moved-quoted", "url", "http://h/moved-quoted", "http://h/a page/caf\u00e9"),  # encoded, then written
+        Fix("temporary", "url", "http://h/temporary", "http://h/%zz"),  # a broken escape is encoded as %25
+    ]
+    applied, skipped = apply_fixes(catalog, fixes)
+    assert [(f.resource_id, f.new) for f in applied] == [("moved-quoted", "http://h/a%20page/caf%C3%A9"),
+                                                         ("temporary", "http://h/%25zz")]
+    assert [(f.resource_id, why) for f, why in skipped] == [
+        ("moved-plain", "http://h:99999/new is not a valid URL: its port is not a number from 0 to 65535")]
+    text = catalog.read_text()
+    assert "http://h/a%20page/caf%C3%A9" in text and "http://h/moved-plain" in text
+    assert load_catalog(catalog).find_resource("moved-quoted").url == "http://h/a%20page/caf%C3%A9"
+
+
+@pytest.mark.parametrize(
+    ("title", "not_found"),
+    [("Page not found | Example", True), ("404", True), ("Sorry - 404", True), ("Error 404 (Not Found)!!1", True),
+     ("Not Found", True), ("Oops! That page can't be found.", True), ("This page no longer exists", True),
+     ("The page you were looking for doesn't exist (404)", True), ("404 Not Found", True),
+     ("Understanding HTTP 404 status codes", False), ("Why 404 pages matter", False),
+     ("How to handle 'not found' in a REST API", False), ("Backpropagation", False), (None, False)],
+)
+def test_not_found_is_judged_by_wording(title, not_found):
+    from dlpath.links.verdict import says_not_found
+
+    assert says_not_found(title) is not_found
+
+
+@pytest.mark.parametrize(
+    ("location", "target"),
+    [("/caf\u00c3\u00a9", "http://h/caf%C3%A9"),  # raw UTF-8 bytes as http.client hands them over (Latin-1)
+     ("/a b?q=c d", "http://h/a%20b?q=c%20d"), ("/ok%20already", "http://h/ok%20already"),
+     ("//other.org/x", "http://other.org/x"), ("rel", "http://h/dir/rel"), ("/100%", "http://h/100%25")],
+)
+def test_redirect_targets_are_decoded_and_percent_encoded(location, target):
+    from dlpath.links.urls import redirect_target
+
+    assert redirect_target("http://h/dir/page", location) == target
+
+
+def test_history_streaks_count_failing_runs_in_a_row(tmp_path):
+    from dlpath.links.history import record_run
+
+    db = tmp_path / "links.db"
+    failing = {"broken", "timeout"}.__contains__
+    assert record_run({"a": "ok", "b": "broken"}, failing, at=100.0, path=db)["b"].runs == 1
+    record_run({"a": "broken", "b": "broken"}, failing, at=200.0, path=db)
+    record_run({"b": "ok"}, failing, at=250.0, path=db)  # b recovers; a is not checked in this run
+    streaks = record_run({"a": "timeout", "b": "broken"}, failing, at=300.0, path=db)
+    assert (streaks["a"].since, streaks["a"].runs) == (200.0, 2)
+    assert (streaks["b"].since, streaks["b"].runs) == (300.0, 1)
+    assert "a" in record_run({"a": "broken"}, failing, at=400.0, path=db)
+    assert record_run({"a": "ok"}, failing, at=500.0, path=db) == {}

@@ -185,11 +185,15 @@ def _fix(path: Path | None, run: Run) -> None:
     if path is None:
         raise DlpathError("--fix needs a catalogue file: give --catalog PATH")
     fixes = plan_fixes(run.results)
-    done = apply_fixes(path, fixes) if fixes else []
+    done, skipped = apply_fixes(path, fixes) if fixes else ([], [])
     err = common.console(stderr=True)
     for f in done:
         line = Text(f"fixed {f.resource_id} {f.field}: ")
         line.append(common.clean(f"{f.old or '(empty)'} -> {f.new}"))
+        err.print(line, soft_wrap=True)
+    for f, why in skipped:
+        line = Text(f"not fixed {f.resource_id} {f.field}: ")
+        line.append(common.clean(why))
         err.print(line, soft_wrap=True)
     err.print(Text(f"--fix: {len(done)} change{'s' if len(done) != 1 else ''} written to {path}"
                    if done else "--fix: nothing to change"), soft_wrap=True)

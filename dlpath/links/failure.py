@@ -44,9 +44,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
-    """Turn a requests/urllib3/socket exception into a Failure with a reason a maintainer can act on."""
-    import requests
-    from urllib3.exceptions import NameResolutionError
+    """Turn a urllib3/socket exception into a Failure with a reason a maintainer can act on."""
+    from urllib3 import exceptions as errors
 
     causes = _causes(exc)
     host = urlsplit(url).hostname or url
@@ -55,11 +54,11 @@ def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
             detail = cause.verify_message or cause.reason or "verification failed"
             return Failure("tls", f"TLS error: certificate not trusted ({detail})")
     for cause in causes:
-        if isinstance(cause, (ssl.SSLError, requests.exceptions.SSLError)):
+        if isinstance(cause, (ssl.SSLError, errors.SSLError)):
             detail = getattr(cause, "reason", None) or str(cause).split(":")[-1].strip() or "handshake failed"
             return Failure("tls", f"TLS error: {detail}")
     for cause in causes:
-        if isinstance(cause, (NameResolutionError, socket.gaierror)):
+        if isinstance(cause, (errors.NameResolutionError, socket.gaierror)):
             if any(isinstance(c, socket.gaierror) and c.errno in (socket.EAI_AGAIN, socket.EAI_FAIL) for c in causes):
                 return Failure("dns", f"DNS lookup failed for {host}: no answer from the name server")
             return Failure("dns", f"DNS lookup failed: no address for {host}")
@@ -67,25 +66,22 @@ def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
             return Failure("refused", f"connection refused by {host}")
         if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return Failure("unreachable", f"no route to {host}: is the network down?")
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    if isinstance(exc, errors.ConnectTimeoutError):
         return Failure("timeout", f"could not connect within {min(options.connect_timeout, options.timeout):g} s")
-    if isinstance(exc, requests.exceptions.ReadTimeout):
+    if isinstance(exc, errors.ReadTimeoutError):
         return Failure("timeout", f"no answer within {options.timeout:g} s")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-                        requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader)):
+    if isinstance(exc, (errors.LocationValueError, errors.URLSchemeUnknown, errors.InvalidHeader, ValueError)):
         return Failure("invalid", f"not a URL that can be fetched: {exc}")
     last = causes[-1] if causes else exc
     return Failure("reset", f"connection failed: {type(last).__name__}: {last}".strip().rstrip(":"))
 
 
-
 @functools.cache
 def network_errors() -> tuple[type[BaseException], ...]:
-    """What a request or a body read can raise when the network or the server lets us down."""
+    """What a request or a body read can raise when the network or the server lets us down (and the
+    errors urllib3 raises for addresses it cannot use)."""
     import http.client
 
-    import requests
     import urllib3
 
-    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
-
+    return (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError)

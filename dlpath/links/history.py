@@ -55,7 +55,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         if version not in (0, 1):
             conn.close()
             raise StoreError(f"link history {path} is from a newer dlpath (schema {version}): upgrade dlpath")
-        conn.executescript(SCHEMA)
+        # a lost last run is no harm: commits need not wait for the disk (WAL, synchronous=NORMAL)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if version == 0:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(SCHEMA)
     except (OSError, sqlite3.Error) as err:
         raise StoreError(f"link history {path} cannot be used ({err}): move it aside to start a new history"
                          " (check-links --fail-after needs it)") from None
