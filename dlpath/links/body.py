@@ -32,6 +32,7 @@ class _Stage:
         self.started = False
 
     def feed(self, data: bytes, room: int) -> bytes:
+        """Decoded bytes from what waits plus ``data``, at most ``room`` (the rest waits for the next call)."""
         data = self.pending + data
         try:
             out = self.decompressor.decompress(data, room)
@@ -46,6 +47,7 @@ class _Stage:
         return out
 
     def feed_raw(self, data: bytes, room: int) -> bytes:
+        """Start over on ``data`` as bare deflate (the server left out the zlib header)."""
         self.pending = b""
         return self.feed(data, room)
 

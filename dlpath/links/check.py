@@ -140,6 +140,7 @@ class Checker:
             raise Failure("cancelled", "not checked: the run was interrupted")
 
     def close(self) -> None:
+        """Stop the watchdog and close every pooled connection."""
         self.watchdog.close()
         self.manager.clear()
         for manager in self._proxy_managers.values():

@@ -20,12 +20,14 @@ class Guard:
         self._lock = threading.Lock()
 
     def watch(self, conn: Any) -> None:
+        """Shut ``conn`` down when the deadline passes (at once if it already has)."""
         with self._lock:
             self._conns.append(conn)
             if self.fired:
                 _shutdown(conn)
 
     def expire(self) -> None:
+        """The deadline has passed: shut the request's connections down (unless it finished)."""
         with self._lock:
             if self._done:
                 return
@@ -34,6 +36,7 @@ class Guard:
                 _shutdown(conn)
 
     def finish(self) -> None:
+        """The request is over: a later expiry must not touch connections now reused elsewhere."""
         with self._lock:
             self._done = True
 
@@ -59,6 +62,7 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def arm(self, guard: Guard) -> None:
+        """Expire ``guard`` at its deadline."""
         with self._cond:
             self._count += 1
             heapq.heappush(self._heap, (guard.deadline, self._count, guard))
@@ -69,11 +73,13 @@ class Watchdog:
                 self._cond.notify()
 
     def close(self) -> None:
+        """Stop the watchdog thread."""
         with self._cond:
             self._closed = True
             self._cond.notify()
 
     def expire_all(self) -> None:
+        """Expire every armed guard now (the run is being interrupted)."""
         with self._cond:
             guards, self._heap = [g for _, _, g in self._heap], []
         for guard in guards:

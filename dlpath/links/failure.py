@@ -25,6 +25,7 @@ class Failure(Exception):
 
     @property
     def verdict(self) -> LinkVerdict:
+        """The verdict this failure gives the link: blocked, timeout or broken."""
         if self.kind == "rate-limited":
             return LinkVerdict.BLOCKED  # the site asked to be left alone for longer than we wait
         return LinkVerdict.TIMEOUT if self.kind == "timeout" else LinkVerdict.BROKEN

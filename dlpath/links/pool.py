@@ -67,9 +67,11 @@ class HostPool:
             host.not_before = max(host.not_before, time.monotonic() + seconds)
 
     def known_failure(self, key: str) -> Failure | None:
+        """The failure already seen for ``key`` (``dns:HOST`` or ``tcp:HOST:PORT``) in this run, if any."""
         return self._failures.get(key)
 
     def remember_failure(self, key: str, failure: Failure) -> None:
+        """Remember that ``key`` failed, so later requests to it fail at once without trying."""
         self._failures.setdefault(key, failure)
 
 
@@ -106,11 +108,13 @@ class Schedule:
             return None
 
     def done(self, host: str) -> None:
+        """A URL of ``host`` is checked: one more of its URLs may be handed out."""
         with self._cond:
             self.busy[host] -= 1
             self._cond.notify()
 
     def stop(self) -> None:
+        """Hand out nothing more (the run is over or interrupted)."""
         with self._cond:
             self.stopped = True
             self._cond.notify_all()

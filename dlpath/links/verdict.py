@@ -58,11 +58,13 @@ class Answer:
 
     @property
     def is_html(self) -> bool:
+        """Whether the answer is an HTML page (or says nothing of its type, as many servers do)."""
         kind = (self.headers.get("content-type") or "").lower()
         return not kind or "html" in kind
 
     @property
     def ok_status(self) -> bool:
+        """Whether the status is 2xx."""
         return 200 <= self.status < 300
 
 
@@ -115,6 +117,7 @@ _LINE_ANCHOR = re.compile(r"L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?")
 
 
 def text_of(fragment: str | None) -> str | None:
+    """The visible text of an HTML fragment (tags dropped, entities decoded, spaces collapsed), <= 200 chars."""
     if fragment is None:
         return None
     return " ".join(html.unescape(_TAGS.sub(" ", fragment)).split())[:200] or None
