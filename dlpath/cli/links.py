@@ -91,6 +91,9 @@ def check_links_command(
         bool, typer.Option("--head", help="Ask with HEAD first and GET only when HEAD cannot tell: fewer bytes,"
                                           " but 'not found' pages served with 200 and missing #anchors go unseen.")
     ] = False,
+    read_titles: Annotated[
+        bool, typer.Option("--read-titles", hidden=True, help="Kept for old scripts: page titles are read by default.")
+    ] = False,
     fail_after: Annotated[
         int, typer.Option(help="Exit 1 only for links broken in each of their last N checks (the history is"
                                " kept in the data folder); 1 fails on any broken link.")
@@ -116,6 +119,8 @@ def check_links_command(
     _at_least("--max-redirects", max_redirects, 0)
     _at_least("--max-wait", max_wait, 0)
     _at_least("--fail-after", fail_after, 1)
+    if read_titles and head:
+        raise DlpathError("--read-titles and --head contradict each other: page titles are read unless --head")
     try:
         age = parse_age(max_age)
     except ValueError:
