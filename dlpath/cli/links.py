@@ -104,6 +104,8 @@ def check_links_command(
     ] = False,
 ) -> None:
     """Check every url and archive_url of the catalogue: exit 1 if any is broken or timed out."""
+    # local imports here and below: `dlpath --help` loads this module, and the checker (urllib3, SQLite)
+    # costs some 45 ms to import that only a check should pay
     from dlpath.links.cache import parse_age
     from dlpath.links.collect import collect_links, compile_excludes
     from dlpath.links.options import CheckOptions

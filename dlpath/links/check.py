@@ -3,7 +3,7 @@
 Each URL is fetched with GET and the decoded start of an HTML page is read (at most 64 KiB, 512 KiB
 when the link names an #anchor) for the verdict rules in ``verdict``; ``head_only`` asks HEAD first
 and GETs only when HEAD cannot tell. Redirects are followed by hand; a checker turned away (401, 403,
-...) asks once more as a browser. ``urllib3`` is imported only when a check actually runs.
+...) asks once more as a browser. Only ``check-links`` imports this module (and urllib3).
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from queue import SimpleQueue
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
+
+import certifi
+import urllib3
+from urllib3.util import Timeout
 
 from dlpath.links.body import ACCEPT_ENCODING, BodyDecoder, CorruptBody, UnsupportedEncoding
 from dlpath.links.deadline import Guard, Watchdog, current, pool_classes
@@ -41,9 +45,6 @@ from dlpath.links.verdict import (
     text_of,
 )
 
-if TYPE_CHECKING:
-    import urllib3
-
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 __all__ = ["CheckOptions", "Checker", "check_urls"]
@@ -57,8 +58,6 @@ class Checker:
     """
 
     def __init__(self, options: CheckOptions) -> None:
-        import urllib3
-
         self.options = options
         self.stopping = threading.Event()
         self.pool = HostPool(options.per_host, self.stopping, max_wait=options.retry_after_cap)
@@ -75,8 +74,6 @@ class Checker:
         # certificates as requests checks them: $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE, else certifi's bundle
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if not bundle:
-            import certifi
-
             bundle = certifi.where()
         where = {"ca_cert_dir": bundle} if os.path.isdir(bundle) else {"ca_certs": bundle}
         self._pool_kw = {
@@ -110,8 +107,6 @@ class Checker:
         with self._lock:
             manager = self._proxy_managers.get(proxy)
             if manager is None:
-                import urllib3
-
                 manager = urllib3.ProxyManager(proxy, **self._pool_kw)
                 manager.pool_classes_by_scheme = pool_classes()
                 self._proxy_managers[proxy] = manager
@@ -277,8 +272,6 @@ class Checker:
         for key in (f"dns:{host}", f"tcp:{host}:{port}"):
             if (known := self.pool.known_failure(key)) is not None:
                 raise Failure(known.kind, known.reason)
-        from urllib3.util import Timeout
-
         timeout = self.options.timeout
         with self.pool.slot(host):
             if not attempt.end:

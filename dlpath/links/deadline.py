@@ -8,6 +8,9 @@ import threading
 import time
 from typing import Any
 
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
 
 class Guard:
     """The deadline of one request: the watchdog shuts its connections down when it passes."""
@@ -105,9 +108,6 @@ def _watch_connection(conn: Any) -> None:
 
 def pool_classes() -> dict[str, type]:
     """urllib3 pools whose connections report to the current thread's guard when a request starts."""
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
     class WatchedHTTPConnection(HTTPConnection):
         def request(self, *args: Any, **kwargs: Any) -> None:
             _watch_connection(self)

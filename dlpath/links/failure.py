@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import errno
 import functools
+import http.client
 import socket
 import ssl
 from typing import Any
 from urllib.parse import urlsplit
+
+from urllib3 import exceptions as errors
 
 from dlpath.links.options import CheckOptions
 from dlpath.links.result import LinkVerdict
@@ -46,7 +49,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
     """Turn a urllib3/socket exception into a Failure with a reason a maintainer can act on."""
-    from urllib3 import exceptions as errors
 
     causes = _causes(exc)
     host = urlsplit(url).hostname or url
@@ -81,8 +83,4 @@ def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
 def network_errors() -> tuple[type[BaseException], ...]:
     """What a request or a body read can raise when the network or the server lets us down (and the
     errors urllib3 raises for addresses it cannot use)."""
-    import http.client
-
-    import urllib3
-
-    return (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError)
+    return (errors.HTTPError, http.client.HTTPException, OSError, ValueError)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import yaml
+
 from dlpath.catalog import load_catalog
 from dlpath.errors import CatalogError
 from dlpath.files import write_atomically
@@ -56,8 +58,6 @@ def apply_fixes(path: Path, fixes: list[Fix]) -> FixOutcome:
     a fix whose target is not one, or without which the catalogue would not load, is skipped and the
     others are still made. Fixes that no longer apply (the file changed) are dropped silently.
     """
-    import yaml
-
     path = Path(path)
     original = path.read_bytes().decode("utf-8")  # it was just loaded, so it reads and decodes
     bom = "\ufeff" if original.startswith("\ufeff") else ""
@@ -117,8 +117,6 @@ def _write_if_it_loads(path: Path, text: str) -> bool:
 
 
 def _pairs(node: object) -> dict[str, tuple[object, object]]:
-    import yaml
-
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
@@ -126,8 +124,6 @@ def _pairs(node: object) -> dict[str, tuple[object, object]]:
 
 def _resource_nodes(root: object) -> dict[str, object]:
     """Resource id -> its mapping node in the composed document."""
-    import yaml
-
     found: dict[str, object] = {}
     steps = _pairs(root).get("steps", (None, None))[1]
     for step in steps.value if isinstance(steps, yaml.SequenceNode) else []:
@@ -141,8 +137,6 @@ def _resource_nodes(root: object) -> dict[str, object]:
 
 def _edit_for(text: str, resource: object, fix: Fix, newline: str) -> tuple[int, int, str] | None:
     """(start, end, replacement) in ``text`` for one fix, or None if it no longer applies or is unsafe."""
-    import yaml
-
     pairs = _pairs(resource)
     if fix.field in pairs:
         _, value = pairs[fix.field]

@@ -6,17 +6,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from dlpath.errors import DlpathError
+from dlpath.links.cache import ResultCache
 from dlpath.links.check import check_urls
 from dlpath.links.collect import Link
+from dlpath.links.history import record_run
+from dlpath.links.last_run import save_last_run
 from dlpath.links.options import CheckOptions
 from dlpath.links.pool import host_of
 from dlpath.links.result import LinkResult, LinkVerdict, UrlCheck, is_failure
-
-if TYPE_CHECKING:
-    from dlpath.links.wayback import Lookup
+from dlpath.links.wayback import Lookup, find_snapshots, wayback_api
 
 Progress = Callable[[int, int], None]  # (URLs checked so far, URLs to check)
 
@@ -43,9 +43,6 @@ class Run:
 
 def check_links(links: Sequence[Link], options: RunOptions, progress: Progress | None = None) -> Run:
     """Check every link (each distinct URL once), reusing fresh cached ok results, and save the outcome."""
-    from dlpath.links.cache import ResultCache
-    from dlpath.links.last_run import save_last_run
-
     started = time.monotonic()
     urls = list(dict.fromkeys(link.url for link in links))
     cache = ResultCache()
@@ -70,16 +67,12 @@ def check_links(links: Sequence[Link], options: RunOptions, progress: Progress |
     checks.update(fresh)
     lookups: dict[str, Lookup] = {}
     if options.suggest_archive:
-        from dlpath.links.wayback import find_snapshots, wayback_api
-
         dead = [link.url for link in links if link.field == "url" and not link.archive_url
                 and checks[link.url].verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT)]
         dead = list(dict.fromkeys(dead))
         if dead:
             lookups = find_snapshots(dead, wayback_api(options.wayback_api), options.check.user_agent,
                                      options.check.timeout)
-    from dlpath.links.history import record_run
-
     streaks = record_run({url: str(check.verdict) for url, check in checks.items()},
                          lambda verdict: is_failure(LinkVerdict(verdict), options.strict))
     results = []
