@@ -161,6 +161,7 @@ class Checker:
         options = self.options
         use_head = options.head_only
         attempts = 0
+        earlier: Failure | None = None  # what the last attempt ran into, when it is retried
         while True:
             attempts += 1
             retries_left = attempts <= options.retries
@@ -170,8 +171,13 @@ class Checker:
                 if failure.kind in Failure.RETRYABLE and retries_left:
                     if failure.kind == "reset":
                         use_head = False  # a HEAD that drops the connection gets a GET next time
+                    earlier = failure
                     self._pause(backoff_delay(options.backoff, attempts))
                     continue
+                if failure.kind == "rate-limited" and earlier is not None:
+                    # the retry never went out: the first failure is what is known, and why it stands
+                    return UrlCheck(url, earlier.verdict, None, None, f"{earlier.reason}; not retried: the site is"
+                                    f" {failure.reason}", time.monotonic() - started, attempts - 1, kind=earlier.kind)
                 tries = f" (after {attempts} attempts)" if attempts > 1 else ""
                 return UrlCheck(url, failure.verdict, None, None, failure.reason + tries,
                                 time.monotonic() - started, attempts, kind=failure.kind)

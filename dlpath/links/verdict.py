@@ -210,8 +210,8 @@ def _as_browser(answer: Answer) -> Judgement | None:
     if (challenge := bot_challenge(browser)) is not None:
         return Judgement(LinkVerdict.BLOCKED, f"{answer.status} {_phrase(answer.status)}; as a browser: {challenge}",
                          kind="bot")
-    if _soft_404(browser) is not None:
-        return None  # a browser gets a "not found" page: the refusal stands
+    if _soft_404(browser) is not None or (browser.hops and is_sign_in_page(browser)):
+        return None  # a browser gets a "not found" page or a sign-in form: the refusal stands
     return Judgement(
         LinkVerdict.BLOCKED,
         f"{answer.status} {_phrase(answer.status)} for a checker, {browser.status} for a browser:"
