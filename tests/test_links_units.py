@@ -229,3 +229,20 @@ def test_history_streaks_count_failing_runs_in_a_row(tmp_path):
     assert (streaks["b"].since, streaks["b"].runs) == (300.0, 1)
     assert "a" in record_run({"a": "broken"}, failing, at=400.0, path=db)
     assert record_run({"a": "ok"}, failing, at=500.0, path=db) == {}
+
+
+@pytest.mark.parametrize(
+    ("final", "title", "sign_in"),
+    [("https://site.org/login?next=/a", None, True), ("https://site.org/users/sign_in", None, True),
+     ("https://medium.com/m/signin?redirect=x", None, True), ("https://www.linkedin.com/authwall?x=1", None, True),
+     ("https://site.org/welcome", "Sign in to Site", True), ("https://site.org/welcome", "Log in | Site", True),
+     ("https://site.org/blog/login-walls-explained", "Login walls, explained", False),
+     ("https://site.org/articles/backprop", "Backpropagation", False)],
+)
+def test_sign_in_pages_by_address_or_title(final, title, sign_in):
+    from dlpath.links.verdict import is_sign_in_page
+
+    assert is_sign_in_page(_answer(200, title=title, final=final, hops=[302])) is sign_in
+    verdict = judge_answer("https://site.org/a/page", _answer(200, title=title, final=final, hops=[302]),
+                           CheckOptions(), 1).verdict
+    assert verdict is (LinkVerdict.SUSPECT if sign_in else LinkVerdict.REDIRECTED)

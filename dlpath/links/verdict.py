@@ -103,7 +103,8 @@ _SIGN_IN_PATH = re.compile(
     r"|sessions?/new|uas/login|account/login|accounts/login|m/signin|cas/login)(?:[/.?;]|$)",
     re.IGNORECASE,
 )
-_SIGN_IN_TITLE = re.compile(r"^(?:please\s+)?(?:sign|log)\s*(?:in|on)\b|\bsign\s+in\s+to\b|\blog\s+in\s+to\b",
+# "Sign in", "Sign in to GitHub", "Log in | Medium", "Login - Example"; not "Login walls, explained"
+_SIGN_IN_TITLE = re.compile(r"^\s*(?:please\s+)?(?:sign|log)[\s-]*(?:in|on)(?:\s+to\b[^|·•–—]*)?\s*(?:[|·•–—:-].*)?$",
                             re.IGNORECASE)
 _CHALLENGE_TITLES = re.compile(
     r"just a moment|attention required|checking your browser|ddos-guard|verify you are human"
