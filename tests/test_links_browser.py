@@ -222,9 +222,24 @@ def test_a_long_retry_after_is_reported_at_once_and_other_hosts_do_not_wait(tmp_
 
 
 def test_a_body_cut_off_by_a_reset_is_a_failure(tmp_path):
-    got = verdicts(tmp_path, {"/half": lf.cut_mid_body})
+    def gzip_cut_short(h: lf.Handler) -> None:  # sent until the connection closes; the gzip stream never ends
+        import zlib
+
+        h.close_connection = True
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+        data = packer.compress(b"<title>Long read</title>" + b"words " * 5000) + packer.flush()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Encoding", "gzip")
+        h.end_headers()
+        h.wfile.write(data[: len(data) // 2])
+        h.wfile.flush()
+        h.connection.shutdown(socket.SHUT_WR)
+
+    got = verdicts(tmp_path, {"/half": lf.cut_mid_body, "/gzip-half": gzip_cut_short})
     half = got["/half"]
     assert half["verdict"] == "broken" and "cut off" in half["reason"] and half["attempts"] == 2
+    assert got["/gzip-half"]["verdict"] == "broken" and "gzip stream ends early" in got["/gzip-half"]["reason"]
 
 
 # --------------------------------------------------------------------------- anchors

@@ -61,6 +61,7 @@ class BodyDecoder:
         for coding in codings:
             if coding not in ("gzip", "x-gzip", "deflate"):
                 raise UnsupportedEncoding(coding)
+        self.codings = ", ".join(codings)
         self.stages = [_Stage(c) for c in reversed(codings)]  # the last one applied is undone first
 
     def feed(self, data: bytes, room: int) -> bytes:
@@ -70,6 +71,11 @@ class BodyDecoder:
                 return b""
             data = stage.feed(data, room)
         return data[:room]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every compressed stream reached its end (a body cut short leaves one unfinished)."""
+        return all(stage.decompressor.eof for stage in self.stages)
 
     @property
     def waiting(self) -> bool:

@@ -344,6 +344,10 @@ class Checker:
                     while len(data) < limit and (rest := decoder.feed(b"", limit - len(data))):
                         data += rest
                     whole = not guard.fired
+                    if whole and len(data) < limit and not decoder.complete:
+                        # a body sent until the connection closed, whose compressed stream never ended
+                        raise Failure("reset", f"answered {answer.status} but the page was cut off after"
+                                      f" {received} bytes (its {decoder.codings} stream ends early)")
                     break
                 received += len(chunk)
                 data += decoder.feed(chunk, limit - len(data))
