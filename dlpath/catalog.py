@@ -7,7 +7,6 @@ stays fast for ``dlpath next`` while still naming every problem by its path in t
 
 from __future__ import annotations
 
-import difflib
 import marshal
 import re
 import zlib  # for the cache file's name: hashlib would cost 5 ms on every start
@@ -16,7 +15,6 @@ from typing import Any, NamedTuple
 
 from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
-from dlpath.files import write_atomically
 
 KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
 PROVENANCES = ("article", "reconstructed")
@@ -153,6 +151,8 @@ class Catalog(NamedTuple):
 
 
 def _unknown(what: str, name: str, candidates: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         close = [c for c in candidates if name and name in c][:3]
@@ -232,6 +232,8 @@ class _Checker:
                 self.add(where, f"missing required field '{key}'")
         for key in value:
             if key not in allowed:
+                import difflib
+
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
                 self.add(_join(where, str(key)), f"unknown field{extra}")
@@ -507,6 +509,8 @@ def _read_cache(path: Path, cache_dir: Path) -> Catalog | None:
 
 
 def _write_cache(path: Path, cache_dir: Path, doc: Any) -> None:
+    from dlpath.files import write_atomically  # 0.3 ms (with tempfile later) that a cached start never pays
+
     located = _cache_file(path, cache_dir)
     if located is None:
         return

@@ -7,6 +7,7 @@ test is what keeps the two from drifting: a value added to one and not the other
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -66,18 +67,31 @@ def test_every_rule_named_here_is_still_in_the_schema():
     assert set(LOADER_RULES) <= stated, f"no longer in the schema: {sorted(set(LOADER_RULES) - stated)}"
 
 
-def test_every_list_of_allowed_values_and_every_bound_of_the_loader_is_in_the_schema():
-    named = set(LOADER_RULES.values())
-    for name, value in vars(catalog).items():
-        if not name.isupper() or name.startswith("_"):
-            continue
+def checker_constants() -> dict[str, object]:
+    """The module constants that the document checker (``catalog._Checker``) uses: lists of allowed values
+    and numbers. Limits on the file itself (its size, say) are checked elsewhere and are not the schema's."""
+    tree = ast.parse(Path(catalog.__file__).read_text(encoding="utf-8"))
+    checker = next((node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "_Checker"), None)
+    assert checker is not None, "dlpath.catalog has no _Checker class any more: point this test at the checker"
+    used = {node.id for node in ast.walk(checker) if isinstance(node, ast.Name)}
+    found = {}
+    for name in sorted(used):
+        value = getattr(catalog, name, None)
         allowed_values = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
-        bound = isinstance(value, int) and not isinstance(value, bool)
-        if allowed_values or bound:
-            assert name in named, (
-                f"catalog.{name} = {value!r} is a rule the schema does not state: add it to"
-                " data/steps.schema.json and name it in LOADER_RULES"
-            )
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if name.isupper() and (allowed_values or number):
+            found[name] = value
+    return found
+
+
+def test_every_list_of_allowed_values_and_every_bound_the_loader_checks_is_in_the_schema():
+    constants = checker_constants()
+    assert set(LOADER_RULES.values()) <= set(constants), "a rule named here is not used by the checker"
+    for name, value in constants.items():
+        assert name in LOADER_RULES.values(), (
+            f"catalog.{name} = {value!r} is a rule the loader checks and the schema does not state: add it to"
+            " data/steps.schema.json and name it in LOADER_RULES"
+        )
 
 
 def test_the_walk_finds_rules_wherever_they_stand():

@@ -6,8 +6,6 @@ from typing import Annotated, Optional
 import typer
 
 from dlpath import views
-from dlpath.catalog import Step, check_file
-from dlpath.catalog import validate as check
 from dlpath.cli.common import Environment, print_json
 from dlpath.cli.root import app
 from dlpath.errors import ExitCode
@@ -38,6 +36,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a step and its resources, or everything about one resource."""
+    from dlpath.catalog import Step
+
     env: Environment = ctx.obj
     catalog = env.catalog()
     found = catalog.find(name)
@@ -64,7 +64,10 @@ def validate(
     ] = None,
 ) -> None:
     """Check a catalogue against the format and report every problem (exit 1 if there are any)."""
-    from rich.text import Text  # Rich takes 12-18 ms to import: only the commands that print with it pay
+    from rich.text import Text  # about 45 ms with the console, only for the commands that print with Rich
+
+    from dlpath.catalog import check_file
+    from dlpath.catalog import validate as check
 
     env: Environment = ctx.obj
     target = path or env.catalog_path

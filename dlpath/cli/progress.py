@@ -320,9 +320,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A file written by 'dlpath progress export' ('-': standard input).")],
 ) -> None:
     """Merge an export into your progress; importing the same file twice changes nothing."""
-    import json  # 1.4 ms to import (with the export format below): the other commands never pay it
+    import json  # this and the export format: about 1.4 ms that the other commands never pay
 
-    from dlpath.progress.transfer import ExportFormatError, parse_export  # see json above
+    from dlpath.progress.transfer import ExportFormatError, parse_export
 
     env: Environment = ctx.obj
     try:
