@@ -13,7 +13,6 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 # Modules that other work in progress replaces whole (it documents what it moves): expected to fail until
 # then, and strict, so that the entry must go once they pass.
 REPLACED = {
-    "dlpath/links/check.py": "split into the link checker's stages by the links work",
     "dlpath/practice/harness.py": "moved by the exercises work",
 }
 

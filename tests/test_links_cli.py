@@ -168,11 +168,11 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, farm):
 def test_cache_keeps_only_ok_results(tmp_path, farm):
     catalog = catalog_of(tmp_path, farm, "/ok-2", "/gone")
     invoke(catalog)
-    assert sorted(farm.stats.paths()) == ["/gone", "/gone", "/ok-2"]  # 404: HEAD, then GET
+    assert sorted(farm.stats.paths()) == ["/gone", "/ok-2"]
     farm.stats.hits.clear()
 
     second = json.loads(invoke(catalog, "--format", "json").stdout)
-    assert farm.stats.paths() == ["/gone", "/gone"]  # the ok link came from the cache, the error did not
+    assert farm.stats.paths() == ["/gone"]  # the ok link came from the cache, the error did not
     cached = {r["resource_id"]: r for r in second["results"]}
     assert cached["ok-2"]["cached"] is True and cached["ok-2"]["attempts"] == 0
     assert cached["ok-2"]["verdict"] == "ok" and "cached" in cached["ok-2"]["reason"]
@@ -304,3 +304,53 @@ def test_fix_rewrites_a_moved_prerequisite_too(tmp_path):
         result = invoke(catalog, "--fix", "--only", "0.1")
     assert f"url: {base}/new-home/plain   # the prerequisite's link" in catalog.read_text()
     assert "--fix: 1 change written" in result.stderr
+
+
+# --------------------------------------------------------------------------- history and --fail-after
+
+
+def test_history_says_since_when_a_link_fails_and_fail_after_waits_for_repeated_breaks(tmp_path, farm):
+    from dlpath.links.history import history_path
+
+    catalog = catalog_of(tmp_path, farm, "/ok", "/gone")
+
+    def run(*args: str):
+        result = invoke(catalog, "--no-cache", "--format", "json", *args)
+        return result.exit_code, {r["resource_id"]: r for r in json.loads(result.stdout)["results"]}
+
+    code, first = run("--fail-after", "2")
+    assert code == 0  # broken once: not yet a confirmed break
+    assert first["gone"]["failing_runs"] == 1 and first["gone"]["failing_since"].endswith("Z")
+    assert first["ok"]["failing_runs"] == 0 and first["ok"]["failing_since"] is None
+    code, second = run("--fail-after", "2")
+    assert code == 1 and second["gone"]["failing_runs"] == 2
+    assert second["gone"]["failing_since"] == first["gone"]["failing_since"]
+    assert run("--fail-after", "4")[0] == 0 and run()[0] == 1  # the default fails on any broken link
+    assert history_path().name == "links.db" and history_path().exists()
+
+    markdown = invoke(catalog, "--no-cache", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if "| gone |" in line)
+    assert "Failing since |" in markdown and row.endswith(f"| {first['gone']['failing_since'][:10]} (5 runs) |")
+
+
+def test_fail_after_must_be_at_least_one(tmp_path, farm):
+    result = invoke(catalog_of(tmp_path, farm, "/ok"), "--fail-after", "0")
+    assert result.exit_code == 2 and "--fail-after must be at least 1" in result.stderr
+
+
+# --------------------------------------------------------------------------- the maintainers' workflow
+
+
+def test_the_links_workflow_is_valid_yaml_running_check_links_into_the_job_summary():
+    import yaml
+
+    path = Path(__file__).parents[1] / ".github" / "workflows" / "links.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as true
+    assert "cron" in triggers["schedule"][0]
+    assert triggers["push"]["paths"] == ["data/steps.yaml"] and "data/steps.yaml" in triggers["pull_request"]["paths"]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    commands = "\n".join(step.get("run", "") for step in steps)
+    assert "dlpath check-links --format markdown" in commands and "--fail-after" in commands
+    assert "GITHUB_STEP_SUMMARY" in commands
+    assert any("actions/cache" in step.get("uses", "") for step in steps)  # the history survives between runs

@@ -43,12 +43,16 @@ def _at_least(name: str, value: float, minimum: float) -> None:
 
 
 @app.command("check-links")
-def check_links(
+def check_links_command(
     timeout: Annotated[float, typer.Option(help="Total seconds one attempt at a URL may take (body included).")] = 15.0,
-    concurrency: Annotated[int, typer.Option(help="URLs checked at once, in all.")] = 32,
+    concurrency: Annotated[int, typer.Option(help="URLs checked at once, in all.")] = 128,
     per_host: Annotated[int, typer.Option(help="Requests in flight to one host at most (never exceeded).")] = 4,
     retries: Annotated[int, typer.Option(help="Extra attempts after timeouts, resets, 5xx and 429.")] = 2,
-    max_redirects: Annotated[int, typer.Option(help="Redirects followed before giving up.")] = 10,
+    max_redirects: Annotated[int, typer.Option(help="Redirects followed before giving up (as browsers).")] = 20,
+    max_wait: Annotated[
+        float, typer.Option(help="Longest Retry-After waited for, in seconds; a site asking for longer is"
+                                 " reported at once as blocked (rate-limited).")
+    ] = 10.0,
     accept: Annotated[
         Optional[str], typer.Option(help="Status codes that also count as working, e.g. 403,429 or 200..299.",
                                     show_default=False)
@@ -83,19 +87,28 @@ def check_links(
         Optional[str], typer.Option(help="Wayback availability API to ask (also: DLPATH_WAYBACK_API).",
                                     show_default=False)
     ] = None,
-    read_titles: Annotated[
-        bool, typer.Option("--read-titles", help="Also GET every HTML page that HEAD found in place, to catch"
-                                                 " 'not found' pages served with 200 (one more request each).")
+    head: Annotated[
+        bool, typer.Option("--head", help="Ask with HEAD first and GET only when HEAD cannot tell: fewer bytes,"
+                                          " but 'not found' pages served with 200 and missing #anchors go unseen.")
     ] = False,
+    read_titles: Annotated[
+        bool, typer.Option("--read-titles", hidden=True, help="Kept for old scripts: page titles are read by default.")
+    ] = False,
+    fail_after: Annotated[
+        int, typer.Option(help="Exit 1 only for links broken in each of their last N checks (the history is"
+                               " kept in the data folder); 1 fails on any broken link.")
+    ] = 1,
     fix: Annotated[
         bool, typer.Option("--fix", help="Rewrite permanently redirected URLs in the catalogue file (and, with"
                                 " --suggest-archive, fill empty archive_url); nothing else changes.")
     ] = False,
 ) -> None:
     """Check every url and archive_url of the catalogue: exit 1 if any is broken or timed out."""
+    # local imports here and below: `dlpath --help` loads this module, and the checker (urllib3, SQLite)
+    # costs some 45 ms to import that only a check should pay
     from dlpath.links.cache import parse_age
-    from dlpath.links.check import CheckOptions
     from dlpath.links.collect import collect_links, compile_excludes
+    from dlpath.links.options import CheckOptions
     from dlpath.links.report import FORMATS
     from dlpath.links.run import RunOptions
 
@@ -106,6 +119,10 @@ def check_links(
     _at_least("--per-host", per_host, 1)
     _at_least("--retries", retries, 0)
     _at_least("--max-redirects", max_redirects, 0)
+    _at_least("--max-wait", max_wait, 0)
+    _at_least("--fail-after", fail_after, 1)
+    if read_titles and head:
+        raise DlpathError("--read-titles and --head contradict each other: page titles are read unless --head")
     try:
         age = parse_age(max_age)
     except ValueError:
@@ -116,9 +133,9 @@ def check_links(
         check=CheckOptions(
             timeout=timeout, concurrency=concurrency, per_host=per_host, retries=retries,
             max_redirects=max_redirects, accept=parse_accept(accept) if accept is not None else frozenset(),
-            user_agent=user_agent, read_titles=read_titles,
+            user_agent=user_agent, head_only=head, retry_after_cap=max_wait,
         ),
-        use_cache=cache, max_age=age, suggest_archive=suggest_archive, wayback_api=wayback_api,
+        use_cache=cache, max_age=age, suggest_archive=suggest_archive, wayback_api=wayback_api, strict=strict,
     )
     excludes = compile_excludes(exclude or [])
     catalog = common.load_catalog()
@@ -130,24 +147,24 @@ def check_links(
         _fix(catalog.path, run)
     from dlpath.links.result import is_failure
 
-    if any(is_failure(r.verdict, strict) for r in run.results):
+    if any(is_failure(r.verdict, strict) and r.failing_runs >= fail_after for r in run.results):
         raise typer.Exit(int(ExitCode.FAILURE))
 
 
 def _run_with_progress(links: Sequence[Link], options: RunOptions) -> Run:
     import sys
 
-    from dlpath.links.run import run_checks
+    from dlpath.links.run import check_links
     from dlpath.render.term import styled_terminal
 
     if not styled_terminal(sys.stderr):  # no bar in CI logs or pipes (and no Rich to import for one)
-        return run_checks(links, options)
+        return check_links(links, options)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("checking links"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=common.console(stderr=True), transient=True) as bar:
         task = bar.add_task("links", total=None)
-        return run_checks(links, options, lambda done, total: bar.update(task, completed=done, total=total))
+        return check_links(links, options, lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def _report(run: Run, fmt: str, output: Path | None) -> None:
@@ -175,11 +192,15 @@ def _fix(path: Path | None, run: Run) -> None:
     if path is None:
         raise DlpathError("--fix needs a catalogue file: give --catalog PATH")
     fixes = plan_fixes(run.results)
-    done = apply_fixes(path, fixes) if fixes else []
+    done, skipped = apply_fixes(path, fixes) if fixes else ([], [])
     err = common.console(stderr=True)
     for f in done:
         line = Text(f"fixed {f.resource_id} {f.field}: ")
         line.append(common.clean(f"{f.old or '(empty)'} -> {f.new}"))
+        err.print(line, soft_wrap=True)
+    for f, why in skipped:
+        line = Text(f"not fixed {f.resource_id} {f.field}: ")
+        line.append(common.clean(why))
         err.print(line, soft_wrap=True)
     err.print(Text(f"--fix: {len(done)} change{'s' if len(done) != 1 else ''} written to {path}"
                    if done else "--fix: nothing to change"), soft_wrap=True)

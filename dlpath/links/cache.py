@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dlpath.files import write_atomically
-from dlpath.links.result import UrlCheck, Verdict
+from dlpath.links.result import LinkVerdict, UrlCheck
 from dlpath.paths import data_dir
 
 FILE_NAME = "link-cache.json"
@@ -56,7 +56,7 @@ class ResultCache:
             if not 0 <= age < max_age or not (200 <= status < 300 or status in accept):
                 continue
             final = entry.get("final_url") if isinstance(entry.get("final_url"), str) else url
-            found[url] = UrlCheck(url, Verdict.OK, status, final, f"{status} (cached, checked {_ago(age)} ago)",
+            found[url] = UrlCheck(url, LinkVerdict.OK, status, final, f"{status} (cached, checked {_ago(age)} ago)",
                                   0.0, 0, cached=True)
         return found
 
@@ -66,7 +66,7 @@ class ResultCache:
         for check in checks:
             if check.cached:
                 continue
-            if check.verdict is Verdict.OK and check.status is not None:
+            if check.verdict is LinkVerdict.OK and check.status is not None:
                 self.entries[check.url] = {"checked_at": now, "status": check.status, "final_url": check.final_url}
             else:
                 self.entries.pop(check.url, None)

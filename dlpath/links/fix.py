@@ -2,6 +2,7 @@
 
 The file is edited as text at the exact positions YAML reports for each value, so comments, key
 order, quoting and line endings stay as they were; it is then written atomically and re-validated.
+Only valid, percent-encoded URLs are written, and one fix that cannot be made never stops the others.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+
+import yaml
 
 from dlpath.catalog import load_catalog
 from dlpath.errors import CatalogError
 from dlpath.files import write_atomically
-from dlpath.links.result import LinkResult, Verdict
+from dlpath.links.result import LinkResult, LinkVerdict
+from dlpath.links.urls import percent_encode, url_problem
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z][^\s'\"{}\[\],]*")
 
@@ -33,21 +38,26 @@ def plan_fixes(results: Iterable[LinkResult]) -> list[Fix]:
     """The edits the results call for: permanent redirects, and archived copies for dead links."""
     fixes: dict[tuple[str, str], Fix] = {}
     for r in results:
-        if r.verdict is Verdict.REDIRECTED and r.permanent and r.final_url and r.final_url != r.url:
+        if r.verdict is LinkVerdict.REDIRECTED and r.permanent and r.final_url and r.final_url != r.url:
             fixes.setdefault((r.resource_id, r.field), Fix(r.resource_id, r.field, r.url, r.final_url))
         # an archived copy is only looked up for resources without an archive_url
-        if r.field == "url" and r.verdict in (Verdict.BROKEN, Verdict.TIMEOUT) and r.archived_copy:
+        if r.field == "url" and r.verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT) and r.archived_copy:
             fixes.setdefault((r.resource_id, "archive_url"), Fix(r.resource_id, "archive_url", None, r.archived_copy))
     return list(fixes.values())
 
 
-def apply_fixes(path: Path, fixes: list[Fix]) -> list[Fix]:
-    """Make the edits in the catalogue at ``path`` in place; returns those made (others no longer apply).
+class FixOutcome(NamedTuple):
+    """The fixes written, and those left out with why (a bad target never stops the others)."""
 
-    Raises CatalogError (and leaves the file as it was) if the result would not load.
+    applied: list[Fix]
+    skipped: list[tuple[Fix, str]]
+
+
+def apply_fixes(path: Path, fixes: list[Fix]) -> FixOutcome:
+    """Make the edits in the catalogue at ``path`` in place. Only valid, percent-encoded URLs are written;
+    a fix whose target is not one, or without which the catalogue would not load, is skipped and the
+    others are still made. Fixes that no longer apply (the file changed) are dropped silently.
     """
-    import yaml
-
     path = Path(path)
     original = path.read_bytes().decode("utf-8")  # it was just loaded, so it reads and decodes
     bom = "\ufeff" if original.startswith("\ufeff") else ""
@@ -58,34 +68,55 @@ def apply_fixes(path: Path, fixes: list[Fix]) -> list[Fix]:
     except yaml.YAMLError as err:
         raise CatalogError(f"catalogue {path} cannot be fixed: it is not valid YAML ({err})") from None
     resources = _resource_nodes(root)
-    edits: list[tuple[int, int, str]] = []
-    applied = []
+    planned: list[tuple[Fix, tuple[int, int, str]]] = []
+    skipped: list[tuple[Fix, str]] = []
     for fix in fixes:
+        fix = Fix(fix.resource_id, fix.field, fix.old, percent_encode(fix.new))
+        if problem := url_problem(fix.new):
+            skipped.append((fix, f"{fix.new} is not a valid URL: {problem}"))
+            continue
         node = resources.get(fix.resource_id)
         edit = _edit_for(text, node, fix, newline) if node is not None else None
         if edit is not None:
-            edits.append(edit)
-            applied.append(fix)
-    if not edits:
-        return []
+            planned.append((fix, edit))
+    if not planned:
+        return FixOutcome([], skipped)
+    if _write_if_it_loads(path, bom + _edited(text, [edit for _, edit in planned])):
+        return FixOutcome([fix for fix, _ in planned], skipped)
+    kept: list[tuple[Fix, tuple[int, int, str]]] = []  # some edit breaks the catalogue: find which, one by one
+    for fix, edit in planned:
+        if _write_if_it_loads(path, bom + _edited(text, [e for _, e in kept] + [edit])):
+            kept.append((fix, edit))
+        else:
+            skipped.append((fix, "the catalogue would not load with it"))
+    if not kept:
+        write_atomically(path, original, newline="")
+    elif len(kept) < len(planned):
+        _write_if_it_loads(path, bom + _edited(text, [e for _, e in kept]))
+    return FixOutcome([fix for fix, _ in kept], skipped)
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _write_if_it_loads(path: Path, text: str) -> bool:
+    """Write ``text`` to the catalogue; whether it then loads (the caller restores it when not)."""
     try:
-        write_atomically(path, bom + text, newline="")
+        write_atomically(path, text, newline="")
     except OSError as err:
         raise CatalogError(f"--fix cannot write {path}: {err.strerror or err}; copy it somewhere writable and"
                            " pass --catalog") from None
     try:
         load_catalog(path)
-    except CatalogError as err:
-        write_atomically(path, original, newline="")
-        raise CatalogError(f"--fix left {path} unchanged: the fixed catalogue would not load ({err})") from None
-    return applied
+    except CatalogError:
+        return False
+    return True
 
 
 def _pairs(node: object) -> dict[str, tuple[object, object]]:
-    import yaml
-
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
@@ -93,8 +124,6 @@ def _pairs(node: object) -> dict[str, tuple[object, object]]:
 
 def _resource_nodes(root: object) -> dict[str, object]:
     """Resource id -> its mapping node in the composed document."""
-    import yaml
-
     found: dict[str, object] = {}
     lists = [_pairs(root).get("prerequisites", (None, None))[1]]  # the prerequisites' links are checked too
     steps = _pairs(root).get("steps", (None, None))[1]
@@ -110,8 +139,6 @@ def _resource_nodes(root: object) -> dict[str, object]:
 
 def _edit_for(text: str, resource: object, fix: Fix, newline: str) -> tuple[int, int, str] | None:
     """(start, end, replacement) in ``text`` for one fix, or None if it no longer applies or is unsafe."""
-    import yaml
-
     pairs = _pairs(resource)
     if fix.field in pairs:
         _, value = pairs[fix.field]

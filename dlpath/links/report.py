@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dlpath.links.result import LinkResult, Verdict, summary_counts
+from dlpath.links.result import FAILING_STRICT, LinkResult, LinkVerdict, summary_counts
+from dlpath.render.text import clean
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 FORMATS = ("table", "json", "markdown")
 #: The order sections appear in: what needs attention first.
-ORDER = (Verdict.BROKEN, Verdict.TIMEOUT, Verdict.BLOCKED, Verdict.SUSPECT, Verdict.REDIRECTED, Verdict.OK)
+ORDER = (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT, LinkVerdict.BLOCKED, LinkVerdict.SUSPECT, LinkVerdict.REDIRECTED,
+         LinkVerdict.OK)
 HEADINGS = {
-    Verdict.BROKEN: "Broken",
-    Verdict.TIMEOUT: "Timed out",
-    Verdict.BLOCKED: "Blocked by the site (not counted as broken)",
-    Verdict.SUSPECT: "Suspect: may be a 'page not found' (soft 404)",
-    Verdict.REDIRECTED: "Redirected",
-    Verdict.OK: "OK",
+    LinkVerdict.BROKEN: "Broken",
+    LinkVerdict.TIMEOUT: "Timed out",
+    LinkVerdict.BLOCKED: "Blocked by the site (not counted as broken)",
+    LinkVerdict.SUSPECT: "Suspect: readers may not get the page (soft 404, sign-in page, missing anchor)",
+    LinkVerdict.REDIRECTED: "Redirected",
+    LinkVerdict.OK: "OK",
 }
 STYLES = {
-    Verdict.BROKEN: "bold red", Verdict.TIMEOUT: "red", Verdict.BLOCKED: "yellow",
-    Verdict.SUSPECT: "yellow", Verdict.REDIRECTED: "cyan", Verdict.OK: "green",
+    LinkVerdict.BROKEN: "bold red", LinkVerdict.TIMEOUT: "red", LinkVerdict.BLOCKED: "yellow",
+    LinkVerdict.SUSPECT: "yellow", LinkVerdict.REDIRECTED: "cyan", LinkVerdict.OK: "green",
 }
 
 
@@ -46,12 +49,20 @@ def summary_line(results: Sequence[LinkResult], seconds: float) -> str:
     return f"{counts['total']} {noun}: {', '.join(parts) or 'none checked'}{from_cache} in {seconds:.1f} s"
 
 
-def _groups(results: Sequence[LinkResult], with_ok: bool) -> list[tuple[Verdict, list[LinkResult]]]:
+def _groups(results: Sequence[LinkResult], with_ok: bool) -> list[tuple[LinkVerdict, list[LinkResult]]]:
     return [
         (v, [r for r in results if r.verdict is v])
         for v in ORDER
-        if (with_ok or v is not Verdict.OK) and any(r.verdict is v for r in results)
+        if (with_ok or v is not LinkVerdict.OK) and any(r.verdict is v for r in results)
     ]
+
+
+def failing_since(result: LinkResult) -> str:
+    """``2026-11-02 (3 runs)``: the day a failing link's streak began and its length; "" if not failing."""
+    if not result.failing_since:
+        return ""
+    runs = "this run only" if result.failing_runs == 1 else f"{result.failing_runs} runs"
+    return f"{result.failing_since[:10]} ({runs})"
 
 
 def _resource(result: LinkResult) -> str:
@@ -68,8 +79,6 @@ def to_json(results: Sequence[LinkResult], seconds: float) -> str:
 
 
 def _md(value: object) -> str:
-    from dlpath.render.text import clean
-
     text = clean(value).replace("\n", " ").replace("|", "\\|")
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
@@ -78,26 +87,26 @@ def to_markdown(results: Sequence[LinkResult], seconds: float) -> str:
     """A Markdown report for a CI job summary or an issue: a summary line, then a table per verdict."""
     lines = ["## dlpath check-links", "", summary_line(results, seconds), ""]
     for verdict, group in _groups(results, with_ok=False):
+        since = verdict in FAILING_STRICT and any(r.failing_since for r in group)
         lines += [f"### {HEADINGS[verdict]} ({len(group)})", "",
-                  "| Step | Resource | URL | Status | Reason | Suggestion |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "| Step | Resource | URL | Status | Reason | Suggestion |" + (" Failing since |" if since else ""),
+                  "| --- | --- | --- | --- | --- | --- |" + (" --- |" if since else "")]
         for r in group:
             status = "" if r.status is None else str(r.status)
             lines.append(f"| {r.label} | {_md(_resource(r))} | {_md(r.url)} | {status} | {_md(r.reason)}"
-                         f" | {_md(r.suggestion or '')} |")
+                         f" | {_md(r.suggestion or '')} |" + (f" {failing_since(r)} |" if since else ""))
         lines.append("")
-    if not any(r.verdict is not Verdict.OK for r in results):
+    if not any(r.verdict is not LinkVerdict.OK for r in results):
         lines += ["Every link works.", ""]
     return "\n".join(lines)
 
 
 def to_table(results: Sequence[LinkResult], seconds: float) -> RenderableType:
     """Rich tables grouped by verdict (links that are simply ok are only counted), then a summary line."""
+    # local: Rich costs 12-18 ms to import and the JSON and Markdown reports do not need it
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
-
-    from dlpath.render.text import clean
 
     parts: list[Any] = []
     for verdict, group in _groups(results, with_ok=False):
@@ -109,14 +118,17 @@ def to_table(results: Sequence[LinkResult], seconds: float) -> RenderableType:
         table.add_column("Status", justify="right", no_wrap=True)
         table.add_column("Reason", overflow="fold")
         table.add_column("Suggestion", overflow="fold")
+        since = any(r.failing_since for r in group)
+        if since:
+            table.add_column("Failing since", no_wrap=True)
         for r in group:
             table.add_row(
                 Text(r.label), Text(clean(_resource(r))), Text(clean(r.url)),
                 Text("" if r.status is None else str(r.status)), Text(clean(r.reason)),
-                Text(clean(r.suggestion or "")),
+                Text(clean(r.suggestion or "")), *([Text(failing_since(r))] if since else []),
             )
         parts += [table, Text("")]
-    style = "bold red" if any(r.verdict in (Verdict.BROKEN, Verdict.TIMEOUT) for r in results) else "green"
+    style = "bold red" if any(r.verdict in (LinkVerdict.BROKEN, LinkVerdict.TIMEOUT) for r in results) else "green"
     parts.append(Text(summary_line(results, seconds), style=style))
     return Group(*parts)
 
@@ -127,9 +139,7 @@ def render_text(results: Sequence[LinkResult], seconds: float, fmt: str, width: 
         return to_json(results, seconds)
     if fmt == "markdown":
         return to_markdown(results, seconds)
-    import io
-
-    from rich.console import Console
+    from rich.console import Console  # local: see to_table
 
     console = Console(width=width, no_color=True, highlight=False, file=io.StringIO())
     console.print(to_table(results, seconds))

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 
-class Verdict(StrEnum):
+class LinkVerdict(StrEnum):
     """What a check concluded about a link, from best to worst for the reader."""
 
     OK = "ok"
@@ -19,8 +19,8 @@ class Verdict(StrEnum):
 
 
 #: Verdicts that make the run fail (exit 1) without --strict, and the extra ones with it.
-FAILING = frozenset({Verdict.BROKEN, Verdict.TIMEOUT})
-FAILING_STRICT = FAILING | {Verdict.REDIRECTED, Verdict.SUSPECT, Verdict.BLOCKED}
+FAILING = frozenset({LinkVerdict.BROKEN, LinkVerdict.TIMEOUT})
+FAILING_STRICT = FAILING | {LinkVerdict.REDIRECTED, LinkVerdict.SUSPECT, LinkVerdict.BLOCKED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class UrlCheck:
     """The outcome of checking one URL, before it is tied to the catalogue entries that use it."""
 
     url: str
-    verdict: Verdict
+    verdict: LinkVerdict
     status: int | None  # the last HTTP status seen, None when no answer came
     final_url: str | None  # where the redirect chain ended, None when there was no answer
     reason: str
@@ -36,6 +36,7 @@ class UrlCheck:
     attempts: int  # tries of the whole request chain, retries included (0 when from the cache)
     permanent: bool = False  # for redirected: every hop was 301 or 308
     cached: bool = False
+    kind: str = ""  # what was found, for suggestions: a failure's kind (dns, reset, ...) or a finding's
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class LinkResult:
     label: str  # STEP.N, e.g. 3.2
     field: str  # "url" or "archive_url"
     url: str
-    verdict: Verdict
+    verdict: LinkVerdict
     status: int | None
     final_url: str | None
     reason: str
@@ -57,6 +58,8 @@ class LinkResult:
     cached: bool = False
     archived_copy: str | None = None  # a Wayback Machine snapshot found by --suggest-archive
     suggestion: str | None = None  # what the maintainer could do about it
+    failing_since: str | None = None  # when failing, the first run of its failing streak (ISO 8601, UTC)
+    failing_runs: int = 0  # when failing, how many runs in a row (this one included) it has failed
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data (the verdict as its string)."""
@@ -68,12 +71,12 @@ class LinkResult:
 
 def summary_counts(results: list[LinkResult]) -> dict[str, int]:
     """How many results have each verdict (every verdict present, zeros included), plus the total."""
-    counts = {"total": len(results)} | {str(v): 0 for v in Verdict}
+    counts = {"total": len(results)} | {str(v): 0 for v in LinkVerdict}
     for result in results:
         counts[str(result.verdict)] += 1
     return counts
 
 
-def is_failure(verdict: Verdict, strict: bool) -> bool:
+def is_failure(verdict: LinkVerdict, strict: bool) -> bool:
     """Whether a verdict makes ``check-links`` exit 1."""
     return verdict in (FAILING_STRICT if strict else FAILING)
