@@ -65,24 +65,23 @@ def validate(
     """Check a catalogue against the format and report every problem (exit 1 if there are any)."""
     from rich.text import Text
 
+    from dlpath.catalog import MAX_PROBLEMS
     from dlpath.catalog import validate as check
-    from dlpath.errors import CatalogError
     from dlpath.paths import catalog_path
 
     target = path or catalog_path(common.catalog_option())
-    if not target.exists():
-        raise CatalogError(f"catalogue {target} not found: check the path")
-    if target.is_dir():
-        raise CatalogError(f"catalogue {target} is a directory: give the path of a .yaml file")
-    problems = check(target)
+    problems = check(target)  # CatalogError (exit 2) when the file cannot be read at all
     out = common.console()
     if not problems:
         out.print(Text(f"{target}: valid", style="green"))
         return
-    for problem in problems:
-        line = Text(f"{target}: ", style="bold")
+    for problem in problems[:MAX_PROBLEMS]:
+        place = f"{problem.line}:{problem.column}:" if problem.line is not None else ""
+        line = Text(f"{target}:{place} ", style="bold")
         line.append(common.clean(str(problem)))
         out.print(line, soft_wrap=True)
+    if len(problems) > MAX_PROBLEMS:
+        out.print(Text(f"... and {len(problems) - MAX_PROBLEMS} more (fix these first, then run validate again)"))
     noun = "problem" if len(problems) == 1 else "problems"
     out.print(Text(f"{len(problems)} {noun} found", style="bold red"))
     raise typer.Exit(int(ExitCode.FAILURE))
