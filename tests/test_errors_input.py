@@ -7,43 +7,19 @@ stdout/stderr are the ones a user sees) and checks that the files involved are u
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hostile import ENTRY, digest, dlpath, one_error_line
 
 from dlpath.catalog import MAX_FILE_BYTES, MAX_NODES, MAX_PROBLEMS, load_catalog, validate
 from dlpath.errors import CatalogError
 
 CATALOGS = Path(__file__).parent / "fixtures" / "catalogs"
 MINIMAL = CATALOGS / "minimal-valid.yaml"
-
-
-def dlpath(*args: str, env: dict[str, str] | None = None, stdin=subprocess.DEVNULL, timeout: float = 60, **kw):
-    """Run the installed console entry as a user would; returns the CompletedProcess."""
-    code = "import sys; from dlpath.cli import main; sys.argv[0] = 'dlpath'; main()"
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=full_env, stdin=stdin,
-        timeout=timeout, **kw,
-    )
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def one_error_line(result, *fragments: str) -> None:
-    """stderr is exactly one ``error:`` line containing every fragment, and there is no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], result.stderr
-    assert "Traceback" not in result.stderr + (result.stdout or "")
 
 
 # --------------------------------------------------------------------------- catalogues that are not files
@@ -173,7 +149,7 @@ def test_closed_stdout_ends_quietly():
         os.close(reader)  # like `dlpath steps | head -0`: nobody reads
         try:
             result = subprocess.run(
-                [sys.executable, "-c", "import sys; from dlpath.cli import main; sys.argv[0]='dlpath'; main()", *args],
+                [sys.executable, "-c", ENTRY, *args],
                 stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60,
             )
         finally:
@@ -186,7 +162,7 @@ def test_closed_stdout_ends_quietly():
 def test_full_stdout_says_so_in_one_line():
     with open("/dev/full", "w") as full:
         result = subprocess.run(
-            [sys.executable, "-c", "import sys; from dlpath.cli import main; sys.argv[0]='dlpath'; main()", "steps"],
+            [sys.executable, "-c", ENTRY, "steps"],
             stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
         )
     assert result.returncode == 2
@@ -213,7 +189,7 @@ BUG = "import dlpath.catalog as c; c.Catalog.find = lambda self, name: 1 / 0\n"
 
 def run_with_bug(*args: str, env: dict[str, str] | None = None):
     """dlpath with a deliberate bug planted in ``show``: an unexpected ZeroDivisionError."""
-    code = BUG + "import sys; from dlpath.cli import main; sys.argv[0] = 'dlpath'; main()"
+    code = BUG + ENTRY
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
         env={**os.environ, **(env or {})},
