@@ -441,7 +441,7 @@ def test_a_malformed_import_file_is_a_clear_error_and_changes_nothing(tmp_path, 
 
 def test_import_of_a_missing_file_is_a_clear_error(tmp_path):
     result = run("progress", "import", str(tmp_path / "nope.json"))
-    assert result.exit_code == 2 and "cannot read" in result.output and "nope.json" in result.output
+    assert result.exit_code == 2 and "not found" in result.output and "nope.json" in result.output
 
 
 # --------------------------------------------------------------------------- real processes

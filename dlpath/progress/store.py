@@ -44,6 +44,8 @@ from dlpath.progress.records import (
     check_exercise_event,
     now,
 )
+from dlpath.progress.scope import UNSCOPED, Scope
+from dlpath.progress.scope import sql as scope_sql
 
 if TYPE_CHECKING:
     from dlpath.progress.transfer import ProgressExport
@@ -54,8 +56,8 @@ BUSY_TIMEOUT_SECONDS = 30.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _UPSERT_PROGRESS = (
-    "INSERT INTO progress (resource_id, state, updated_at) VALUES (?, ?, ?)"
-    " ON CONFLICT (resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+    "INSERT INTO progress (catalog, resource_id, state, updated_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (catalog, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
 )
 
 
@@ -186,19 +188,24 @@ class Store:
     Open with ``Store.open(create=...)`` and use as a context manager so the connection is closed.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection | None) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection | None, scope: Scope | None = None) -> None:
         self.path = path
         self._conn = conn
+        self.scope = scope
 
     @classmethod
-    def open(cls, path: Path | None = None, *, create: bool = False) -> Store:
-        """Open the store; ``create=False`` never creates the file or the data directory."""
+    def open(cls, path: Path | None = None, *, create: bool = False, scope: Scope | None = None) -> Store:
+        """Open the store; ``create=False`` never creates the file or the data directory.
+
+        ``scope`` is the catalogue whose progress this store reads and changes (``scope.scope_of``); without
+        one it sees every resource's progress and records changes as unscoped (tests, exercise events).
+        """
         path = Path(path) if path is not None else database_path()
         if not path.exists():
             if path.is_symlink():
                 raise StoreError(f"{path} is a broken symbolic link; remove it or fix its target")
             if not create:
-                return cls(path, None)
+                return cls(path, None, scope)
             _create(path)
         _check_file(path)
         conn = _connect(path)
@@ -207,7 +214,19 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn)
+        return cls(path, conn, scope)
+
+    @property
+    def _key(self) -> str:
+        return self.scope.key if self.scope is not None else UNSCOPED
+
+    def _where(self, table: str) -> str:
+        """The SQL condition for rows of ``table`` in this store's scope (every row without one)."""
+        return scope_sql(table) if self.scope is not None else "1"
+
+    def _params(self, **more: Any) -> dict[str, Any]:
+        ids = self.scope.ids_param if self.scope is not None else ""
+        return {"key": self._key, "ids": ids, **more}
 
     @property
     def exists(self) -> bool:
@@ -236,8 +255,13 @@ class Store:
             raise StoreError(f"cannot read the progress database {self.path}: {err}") from None
 
     def entries(self) -> dict[str, Entry]:
-        """The current state of every resource ever touched, by resource id (one query)."""
-        return {rid: Entry(state, at) for rid, state, at in self._read("SELECT * FROM progress")}
+        """The current state of every resource ever touched in this scope, by resource id (one query)."""
+        rows = self._read(
+            f"SELECT resource_id, state, updated_at FROM progress p WHERE {self._where('p')}"
+            " ORDER BY p.catalog = :key",  # older unscoped rows first: the catalogue's own ones win
+            self._params(),
+        )
+        return {rid: Entry(state, at) for rid, state, at in rows}
 
     def states(self) -> dict[str, str]:
         """The current state of every resource ever touched, by resource id."""
@@ -245,27 +269,33 @@ class Store:
 
     def history(self, limit: int | None = 20) -> list[Event]:
         """The most recent events, newest first (``limit=None``: all of them)."""
+        # In the order the changes were recorded here, which is the order ``undo`` takes them back: an
+        # import comes after what was recorded before it, whatever the times of its events.
         sql = (
-            "SELECT e.seq, e.change_id, c.action, e.resource_id, e.state, e.previous, e.at, e.applied"
-            " FROM events e JOIN changes c ON c.id = e.change_id ORDER BY e.at DESC, e.seq DESC"
+            "SELECT e.seq, e.change_id, coalesce(e.action, c.action), e.resource_id, e.state, e.previous, e.at,"
+            f" e.applied FROM events e JOIN changes c ON c.id = e.change_id WHERE {self._where('e')}"
+            " ORDER BY e.change_id DESC, e.seq DESC"
         )
-        params: tuple = ()
+        params = self._params()
         if limit is not None:
-            sql += " LIMIT ?"
-            params = (max(0, int(limit)),)
+            sql += " LIMIT :limit"
+            params["limit"] = max(0, min(int(limit), 2**62))
         return [Event(*row[:7], bool(row[7])) for row in self._read(sql, params)]
 
     def activity(self) -> tuple[frozenset[date], str | None]:
         """The local dates with study activity (not undone), and the time of the last recorded change."""
         rows = self._read(
             "SELECT DISTINCT date(e.at, 'localtime') FROM events e JOIN changes c ON c.id = e.change_id"
-            " WHERE c.action != 'undo' AND e.state IN ('in-progress', 'done')"
-            " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id)"
-            " UNION SELECT DISTINCT date(at, 'localtime') FROM exercise_events"
+            f" WHERE {self._where('e')} AND c.action != 'undo' AND e.state IN ('in-progress', 'done')"
+            " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id AND u.catalog IN (:key, ''))"
+            " UNION SELECT DISTINCT date(at, 'localtime') FROM exercise_events",
+            self._params(),
         )
         days = frozenset(date.fromisoformat(day) for (day,) in rows if day)
         last = self._read(
-            "SELECT max(at) FROM (SELECT max(at) AS at FROM events UNION ALL SELECT max(at) FROM exercise_events)"
+            f"SELECT max(at) FROM (SELECT max(e.at) AS at FROM events e WHERE {self._where('e')}"
+            " UNION ALL SELECT max(at) FROM exercise_events)",
+            self._params(),
         )
         return days, (last[0][0] if last else None)
 
@@ -321,21 +351,40 @@ class Store:
             raise StoreError(f"cannot write the progress database {self.path}: {err}") from None
         return result
 
-    @staticmethod
-    def _current(conn: sqlite3.Connection, resource_id: str) -> str:
-        row = conn.execute("SELECT state FROM progress WHERE resource_id = ?", (resource_id,)).fetchone()
-        return row[0] if row else NOT_STARTED
+    def _current_entry(self, conn: sqlite3.Connection, resource_id: str) -> tuple[str, str]:
+        """(state, updated_at) of a resource in this scope: its own row, else an older unscoped one."""
+        rows = conn.execute(
+            "SELECT catalog, state, updated_at FROM progress WHERE resource_id = ? AND catalog IN (?, '')"
+            " ORDER BY catalog = ? DESC",
+            (resource_id, self._key, self._key),
+        ).fetchall()
+        for catalog, state, at in rows:
+            if catalog == self._key or self.scope is None or self.scope.sees(resource_id):
+                return state, at
+        return NOT_STARTED, ""
 
-    @staticmethod
-    def _apply(conn: sqlite3.Connection, change_id: int, resource_id: str, state: str, previous: str, at: str) -> None:
+    def _current(self, conn: sqlite3.Connection, resource_id: str) -> str:
+        return self._current_entry(conn, resource_id)[0]
+
+    def _new_change(self, conn: sqlite3.Connection, at: str, action: str, undoes: int | None = None) -> int:
+        """Record a change of this scope (and name the catalogue the first time it changes anything)."""
+        if self.scope is not None:
+            conn.execute(
+                "INSERT INTO catalogs (catalog, title, first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (self.scope.key, self.scope.title, at),
+            )
+        return conn.execute(
+            "INSERT INTO changes (at, action, undoes, catalog) VALUES (?, ?, ?, ?)", (at, action, undoes, self._key)
+        ).lastrowid
+
+    def _apply(self, conn: sqlite3.Connection, change_id: int, resource_id: str, state: str, previous: str,
+               at: str, action: str | None = None) -> None:
         conn.execute(
-            "INSERT INTO events (change_id, resource_id, state, previous, at) VALUES (?, ?, ?, ?, ?)",
-            (change_id, resource_id, state, previous, at),
+            "INSERT INTO events (change_id, resource_id, state, previous, at, catalog, action)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (change_id, resource_id, state, previous, at, self._key, action),
         )
-        conn.execute(
-            _UPSERT_PROGRESS,
-            (resource_id, state, at),
-        )
+        conn.execute(_UPSERT_PROGRESS, (self._key, resource_id, state, at))
 
     def set_state(self, resource_ids: Iterable[str], state: str, action: str | None = None) -> list[Changed]:
         """Move resources to ``state`` as one change; returns those that changed (not those already in it)."""
@@ -353,7 +402,7 @@ class Store:
             if not changed:
                 return []
             at = now()
-            change_id = conn.execute("INSERT INTO changes (at, action) VALUES (?, ?)", (at, action)).lastrowid
+            change_id = self._new_change(conn, at, action)
             for item in changed:
                 self._apply(conn, change_id, item.resource_id, state, item.previous, at)
             return changed
@@ -364,21 +413,24 @@ class Store:
         """Revert the most recent change not yet undone (repeatable); None when there is nothing to undo."""
 
         def work(conn: sqlite3.Connection) -> Undone | None:
+            # the latest change with events in this scope that this scope has not undone yet
             row = conn.execute(
                 "SELECT id, action, at FROM changes c WHERE c.undoes IS NULL"
-                " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id) ORDER BY id DESC LIMIT 1"
+                f" AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id AND {self._where('e')})"
+                " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id AND u.catalog IN (:key, ''))"
+                " ORDER BY id DESC LIMIT 1",
+                self._params(),
             ).fetchone()
             if row is None:
                 return None
             target, action, original_at = row
             at = now()
-            change_id = conn.execute(
-                "INSERT INTO changes (at, action, undoes) VALUES (?, 'undo', ?)", (at, target)
-            ).lastrowid
+            change_id = self._new_change(conn, at, "undo", undoes=target)
             restored = []
             events = conn.execute(
-                "SELECT resource_id, previous FROM events WHERE change_id = ? AND applied ORDER BY seq DESC",
-                (target,),
+                f"SELECT e.resource_id, e.previous FROM events e WHERE e.change_id = :target AND e.applied"
+                f" AND {self._where('e')} ORDER BY e.seq DESC",
+                self._params(target=target),
             ).fetchall()
             for rid, previous in events:
                 current = self._current(conn, rid)
@@ -408,9 +460,15 @@ class Store:
         """Everything recorded, as the JSON-ready export document (the format is ``transfer``'s)."""
         from dlpath.progress import transfer  # it imports json: about 1.4 ms that `dlpath next` never pays
 
-        events = self._read("SELECT resource_id, state, previous, at FROM events ORDER BY at, seq")
+        events = self._read(
+            "SELECT e.resource_id, e.state, e.previous, e.at, coalesce(e.action, c.action)"
+            f" FROM events e JOIN changes c ON c.id = e.change_id WHERE {self._where('e')}"
+            " ORDER BY e.change_id, e.seq",  # the order they were recorded: an import keeps it, as undo does
+            self._params(),
+        )
         exercises = self._read("SELECT name, event, at, detail FROM exercise_events ORDER BY at, seq")
-        return transfer.export_document(self.entries(), events, exercises, now())
+        catalog = {"title": self.scope.title, "key": self.scope.key} if self.scope is not None else None
+        return transfer.export_document(self.entries(), events, exercises, now(), catalog)
 
     def import_(self, data: Any) -> ImportResult:
         """Check an export document (ExportFormatError names any problem), then ``merge`` it."""
@@ -428,30 +486,28 @@ class Store:
 
         def work(conn: sqlite3.Connection) -> ImportResult:
             at = now()
-            change_id = conn.execute("INSERT INTO changes (at, action) VALUES (?, 'import')", (at,)).lastrowid
+            change_id = self._new_change(conn, at, "import")
             added: dict[tuple[str, str, str], int] = {}
             for ev in doc.events:
                 key = (ev["resource"], ev["state"], ev["at"])
-                if (
-                    key in added
-                    or conn.execute(
-                        "SELECT 1 FROM events WHERE resource_id = ? AND state = ? AND at = ?", key
-                    ).fetchone()
-                ):
+                if key in added or conn.execute(
+                    "SELECT 1 FROM events e WHERE e.resource_id = :r AND e.state = :s AND e.at = :at"
+                    f" AND {self._where('e')}",
+                    self._params(r=key[0], s=key[1], at=key[2]),
+                ).fetchone():
                     continue
                 added[key] = conn.execute(
-                    "INSERT INTO events (change_id, resource_id, state, previous, at, applied)"
-                    " VALUES (?, ?, ?, ?, ?, 0)",
-                    (change_id, ev["resource"], ev["state"], ev["previous"], ev["at"]),
+                    "INSERT INTO events (change_id, resource_id, state, previous, at, applied, catalog, action)"
+                    " VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                    (change_id, ev["resource"], ev["state"], ev["previous"], ev["at"], self._key, ev.get("action")),
                 ).lastrowid
             changed = 0
             for res in doc.resources:
                 rid, state, updated = res["id"], res["state"], res["updated_at"]
-                row = conn.execute("SELECT state, updated_at FROM progress WHERE resource_id = ?", (rid,)).fetchone()
-                local_state, local_at = row if row else (NOT_STARTED, "")
+                local_state, local_at = self._current_entry(conn, rid)
                 if updated <= local_at:
                     continue  # the local state is as new or newer: it wins
-                conn.execute(_UPSERT_PROGRESS, (rid, state, updated))
+                conn.execute(_UPSERT_PROGRESS, (self._key, rid, state, updated))
                 if state == local_state:
                     continue
                 changed += 1
