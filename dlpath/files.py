@@ -63,3 +63,32 @@ def read_regular_file(path: Path, what: str, limit: int, error: type[Exception],
     if len(raw) > limit:  # it grew while we looked
         raise error(f"{what} {path} is more than the {limit:,} bytes dlpath reads: check that it is the right file")
     return raw
+
+
+def write_where_pointed(path: Path, text: str) -> bool:
+    """Write ``text`` to what ``path`` names, the way the user meant it; True if a regular file was written.
+
+    ``-`` is standard output. A FIFO, a terminal, ``/dev/stdout`` or a process substitution (``>(gzip)``)
+    is written through, as a shell redirection would. A regular file is replaced atomically, and when
+    ``path`` is a symbolic link it is the link's target that is replaced (the link stays a link).
+    """
+    import stat
+    import sys
+
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return False
+    try:
+        st = os.stat(path)  # follows symbolic links
+    except FileNotFoundError:
+        st = None
+    special = str(path).startswith(("/dev/", "/proc/"))  # /dev/stdout, /dev/fd/63: the open file, as it is
+    if st is not None and (special or not stat.S_ISREG(st.st_mode)):
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        with open(path, "a" if special else "w", encoding="utf-8") as handle:  # "a": never truncate a shell's file
+            handle.write(text)
+        return False
+    write_atomically(Path(os.path.realpath(path)), text)
+    return True

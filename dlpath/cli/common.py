@@ -58,7 +58,9 @@ class Environment:
         from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
         from dlpath.progress.scope import scope_of
 
-        return Store.open(database_path(paths.data_dir()), create=create, scope=scope_of(self.catalog()))
+        return Store.open(
+            database_path(paths.data_dir()), create=create, scope=scope_of(self.catalog()), on_wait=_say_waiting
+        )
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
@@ -68,6 +70,11 @@ class Environment:
 
             self._consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
         return self._consoles[key]
+
+
+def _say_waiting(message: str) -> None:
+    """Tell the user, on stderr, why dlpath is waiting (another program holds the database's lock)."""
+    Writer(stderr=True).line((clean(message), "")).flush()
 
 
 def environment() -> Environment:

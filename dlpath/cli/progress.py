@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dlpath.cli.common import Environment, json_text, print_error, print_json
+from dlpath.cli.options import output_path as check_output_path
 from dlpath.cli.root import app, when_no_command
 from dlpath.errors import DlpathError, ExitCode
-from dlpath.files import write_atomically
 from dlpath.progress import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, next_resource, summarise
 from dlpath.progress import views as show
 from dlpath.render.term import Writer
@@ -304,17 +304,22 @@ def export(
     ] = None,
 ) -> None:
     """Write all your progress (states, history, exercises) as JSON, to move it to another machine."""
+    from dlpath.files import write_where_pointed
+
     env: Environment = ctx.obj
+    if file is not None:
+        check_output_path("export file", file)
     with env.open_store() as store:
         document = store.export()
     if file is None or str(file) == "-":
         print_json(document)
         return
     try:
-        write_atomically(file, json_text(document))
+        regular = write_where_pointed(file, json_text(document))
     except OSError as err:
-        raise DlpathError(f"cannot write {file}: {err.strerror or err}") from None
-    env.console().print(show.exported(document, file))
+        raise DlpathError(f"cannot write {file}: {err.strerror or err}; nothing was written there") from None
+    # said on stderr when the export went through a pipe or /dev/stdout, so that it stays pure JSON
+    env.console(stderr=not regular).print(show.exported(document, file))
 
 
 UNKNOWN_CHOICES = ("refuse", "keep", "skip")
@@ -395,3 +400,24 @@ def import_(
             f" {', '.join(clean(rid) for rid in strangers[:5])}{', ...' if len(strangers) > 5 else ''}",
             soft_wrap=True,
         )
+
+
+@progress_app.command("recover")
+def recover(ctx: typer.Context) -> None:
+    """Copy everything still readable from a damaged progress database into a new one (the old is kept)."""
+    from dlpath import paths
+    from dlpath.progress import database_path
+    from dlpath.progress.recover import healthy
+    from dlpath.progress.recover import recover as copy_readable
+
+    env: Environment = ctx.obj
+    path = database_path(paths.data_dir())
+    out = env.console()
+    if not path.exists():
+        out.print(f"There is no progress database at {path}: nothing to recover.", soft_wrap=True)
+        return
+    if healthy(path):
+        out.print(f"The progress database {path} is not damaged: nothing to recover.", soft_wrap=True)
+        return
+    result = copy_readable(path)
+    out.print(show.recovered(result, path), soft_wrap=True)

@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from dlpath.errors import StoreError
 from dlpath.paths import data_dir
+from dlpath.progress import problems
 from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from dlpath.progress.records import (
     NOT_STARTED,
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
 
 FILE_NAME = "progress.sqlite3"
 APPLICATION_ID = 0x646C7074  # "dlpt": PRAGMA application_id marks the file as ours
-BUSY_TIMEOUT_SECONDS = 30.0
+FIRST_WAIT_SECONDS = 1.0  # a lock held longer than this is announced before dlpath waits on
+LOCK_WAIT_ENV = "DLPATH_LOCK_WAIT"  # how much longer to wait, in seconds (default 10)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _UPSERT_PROGRESS = (
@@ -66,15 +68,13 @@ def database_path(folder: Path | None = None) -> Path:
     return (folder if folder is not None else data_dir()) / FILE_NAME
 
 
-def _recover_hint(path: Path) -> str:
-    return (
-        f"it was left untouched: move it aside (e.g. mv '{path}' '{path}.bad') to start a new one,"
-        " or point DLPATH_HOME at another folder"
-    )
-
-
-def _not_ours(path: Path, why: str) -> StoreError:
-    return StoreError(f"{path} is not a dlpath progress database ({why}); {_recover_hint(path)}")
+def lock_wait_seconds() -> float:
+    """How long to wait for another program's lock after announcing it: ``$DLPATH_LOCK_WAIT`` or 10 s."""
+    try:
+        value = float(os.environ.get(LOCK_WAIT_ENV, "10"))
+    except ValueError:
+        return 10.0
+    return min(max(value, 0.0), 600.0) if value == value else 10.0  # NaN -> the default
 
 
 def _check_file(path: Path) -> None:
@@ -87,18 +87,20 @@ def _check_file(path: Path) -> None:
     except OSError as err:
         raise StoreError(f"cannot read the progress database {path}: {err.strerror or err}") from None
     if not header:
-        raise _not_ours(path, "the file is empty")
+        raise StoreError(
+            f"the progress database {path} is empty (0 bytes), so there is no progress in it to save:"
+            " remove it and dlpath starts a new one"
+        )
     if header != _SQLITE_MAGIC:
-        raise _not_ours(path, "the file is not an SQLite database")
+        raise problems.foreign(path, "the file is not an SQLite database")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     uri = f"file:{quote(str(path))}?mode=rw"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=FIRST_WAIT_SECONDS, isolation_level=None)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open the progress database {path}: {err}") from None
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        raise problems.explain(err, path, "open") from None
     return conn
 
 
@@ -146,16 +148,49 @@ def _create(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+def _patiently(
+    conn: sqlite3.Connection, path: Path, on_wait: Callable[[str], None] | None, doing: str, work: Callable[[], Any]
+) -> Any:
+    """Run ``work``; if another program holds a lock past the first second, say so, wait, try once more.
+
+    Raises DatabaseLocked if the lock outlasts the wait; other sqlite3 errors propagate to the caller.
+    """
+    try:
+        return work()
+    except sqlite3.Error as err:
+        if not problems.is_locked(err):
+            raise
+    wait = lock_wait_seconds()
+    if on_wait is not None:
+        on_wait(
+            f"the progress database {path} is locked by another program; waiting up to {wait:g} s"
+            " for it to finish..."
+        )
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    try:
+        return work()
+    except sqlite3.Error as err:
+        if problems.is_locked(err):
+            raise problems.locked(path, FIRST_WAIT_SECONDS + wait) from None
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(FIRST_WAIT_SECONDS * 1000)}")
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, on_wait: Callable[[str], None] | None = None) -> None:
     """Check the file is ours and bring its schema up to date (never touches a foreign file)."""
     try:
-        app_id, version = conn.execute(
-            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)"
-        ).fetchone()
-    except sqlite3.DatabaseError as err:
-        raise _not_ours(path, str(err)) from None
+        app_id, version = _patiently(
+            conn, path, on_wait, "read",
+            lambda: conn.execute(
+                "SELECT (SELECT application_id FROM pragma_application_id),"
+                " (SELECT user_version FROM pragma_user_version)"
+            ).fetchone(),
+        )
+    except sqlite3.Error as err:
+        raise problems.explain(err, path, "open") from None
     if app_id != APPLICATION_ID:
-        raise _not_ours(path, "an SQLite database made by another program")
+        raise problems.foreign(path, "an SQLite database made by another program")
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer dlpath (progress schema {version}, this one reads up to"
@@ -176,7 +211,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.Error as err:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise StoreError(f"cannot upgrade the progress database {path}: {err}") from None
+        raise problems.explain(err, path, "upgrade") from None
 
 
 # --------------------------------------------------------------------------- the store
@@ -188,33 +223,41 @@ class Store:
     Open with ``Store.open(create=...)`` and use as a context manager so the connection is closed.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection | None, scope: Scope | None = None) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection | None, scope: Scope | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = path
         self._conn = conn
         self.scope = scope
+        self.on_wait = on_wait
 
     @classmethod
-    def open(cls, path: Path | None = None, *, create: bool = False, scope: Scope | None = None) -> Store:
+    def open(
+        cls, path: Path | None = None, *, create: bool = False, scope: Scope | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Store:
         """Open the store; ``create=False`` never creates the file or the data directory.
 
         ``scope`` is the catalogue whose progress this store reads and changes (``scope.scope_of``); without
         one it sees every resource's progress and records changes as unscoped (tests, exercise events).
+        ``on_wait(message)`` is told when another program's lock makes dlpath wait (the CLI prints it).
         """
         path = Path(path) if path is not None else database_path()
         if not path.exists():
             if path.is_symlink():
                 raise StoreError(f"{path} is a broken symbolic link; remove it or fix its target")
             if not create:
-                return cls(path, None, scope)
+                return cls(path, None, scope, on_wait)
             _create(path)
         _check_file(path)
         conn = _connect(path)
         try:
-            _check_schema(conn, path)
+            _check_schema(conn, path, on_wait)
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, scope)
+        return cls(path, conn, scope, on_wait)
 
     @property
     def _key(self) -> str:
@@ -249,10 +292,11 @@ class Store:
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         if self._conn is None:
             return []
+        conn = self._conn
         try:
-            return self._conn.execute(sql, params).fetchall()
+            return _patiently(conn, self.path, self.on_wait, "read", lambda: conn.execute(sql, params).fetchall())
         except sqlite3.Error as err:
-            raise StoreError(f"cannot read the progress database {self.path}: {err}") from None
+            raise problems.explain(err, self.path, "read") from None
 
     def entries(self) -> dict[str, Entry]:
         """The current state of every resource ever touched in this scope, by resource id (one query)."""
@@ -316,13 +360,17 @@ class Store:
         """Current states, activity days, last activity and exercise stats from one consistent read."""
         if self._conn is None:
             return Snapshot({}, frozenset(), None, {})
-        self._conn.execute("BEGIN")
+        try:
+            self._conn.execute("BEGIN")
+        except sqlite3.Error as err:
+            raise problems.explain(err, self.path, "read") from None
         try:
             entries = self.entries()
             days, last = self.activity()
             exercises = self.exercise_stats()
         finally:
-            self._conn.execute("COMMIT")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")  # nothing was written: ending the read is all it does
         return Snapshot(entries, days, last, exercises)
 
     # ----------------------------------------------------------------------- writing
@@ -332,24 +380,22 @@ class Store:
         if self._conn is None:
             raise StoreError(f"the progress database {self.path} was opened for reading only")
         conn = self._conn
-        try:
+
+        def attempt() -> Any:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = work(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # a failed COMMIT (disk full) leaves it open too
                 raise
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if "locked" in str(err) or "busy" in str(err):
-                raise StoreError(
-                    f"the progress database {self.path} stayed locked by another dlpath for"
-                    f" {BUSY_TIMEOUT_SECONDS:.0f} s; try again"
-                ) from None
-            raise StoreError(f"cannot write the progress database {self.path}: {err}") from None
+            return result
+
+        try:
+            return _patiently(conn, self.path, self.on_wait, "write", attempt)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot write the progress database {self.path}: {err}") from None
-        return result
+            raise problems.explain(err, self.path, "write") from None
 
     def _current_entry(self, conn: sqlite3.Connection, resource_id: str) -> tuple[str, str]:
         """(state, updated_at) of a resource in this scope: its own row, else an older unscoped one."""
