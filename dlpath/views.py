@@ -62,15 +62,16 @@ def step_details(step: Step) -> Group:
     heading.append(clean(step.title), style="bold")
     table = Table(expand=False)
     table.add_column("#", style="bold")
-    table.add_column("Resource")
+    table.add_column("Resource")  # the title gets the room; its id goes under it
     table.add_column("Kind")
     table.add_column("Time", justify="right")
-    table.add_column("Id", style="dim", no_wrap=True)
     for res in step.resources:
         title = plain(res.title)
         if res.optional:
             title.append(" (optional)", style="dim")
-        table.add_row(res.label, title, res.kind, duration(res.minutes), plain(res.id))
+        title.append("\n")
+        title.append(clean(res.id), style="dim")
+        table.add_row(res.label, title, res.kind, duration(res.minutes))
     return Group(heading, plain(step.summary), Text(), table)
 
 

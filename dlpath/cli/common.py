@@ -6,6 +6,7 @@ Typer's context (``ctx.obj``); ``environment()`` finds it from code that was not
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,9 +67,12 @@ class Environment:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
         key = "err" if stderr else "out"
         if key not in self._consoles:
-            from rich.console import Console  # about 45 ms: `dlpath next` prints without Rich
+            from dlpath.render.fit import FittingConsole  # Rich, about 45 ms: `dlpath next` prints without it
 
-            self._consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
+            plain = os.environ.get("NO_COLOR", "") != ""  # no escape codes at all, not even bold
+            self._consoles[key] = FittingConsole(
+                stderr=stderr, highlight=False, soft_wrap=False, **({"color_system": None} if plain else {})
+            )
         return self._consoles[key]
 
 

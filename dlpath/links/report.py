@@ -129,8 +129,8 @@ def render_text(results: Sequence[LinkResult], seconds: float, fmt: str, width: 
         return to_markdown(results, seconds)
     import io
 
-    from rich.console import Console
+    from dlpath.render.fit import FittingConsole  # URLs whole, never folded inside a cell
 
-    console = Console(width=width, no_color=True, highlight=False, file=io.StringIO())
+    console = FittingConsole(width=width, color_system=None, highlight=False, file=io.StringIO())
     console.print(to_table(results, seconds))
     return console.file.getvalue()  # type: ignore[attr-defined]
