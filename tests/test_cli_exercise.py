@@ -206,7 +206,7 @@ def test_backprop_until_loss_stops_early():
         (["--lr", "-1"], "--lr must be a number from 1e-12 to 1000, got -1"),
         (["--epochs", "0"], "--epochs must be a whole number from 1 to 1,000,000, got 0"),
         (["--until-loss", "-1"], "--until-loss must be a positive number"),
-        (["--weights", "no-such-file.json"], "weights file no-such-file.json: not found"),
+        (["--weights", "no-such-file.json"], "weights file no-such-file.json not found"),
         (["--walkthrough", "--seed", "3"], "--seed cannot be used with --walkthrough"),
     ],
 )

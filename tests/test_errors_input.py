@@ -215,3 +215,29 @@ def test_debug_shows_the_traceback(how):
     assert result.returncode == 2
     assert "Traceback (most recent call last)" in result.stderr and "ZeroDivisionError" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: unexpected ZeroDivisionError")
+
+
+def test_weights_file_must_be_a_small_regular_file(tmp_path):
+    fifo = tmp_path / "weights.json"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    for path, expected in (
+        (fifo, "weights file " + str(fifo) + " is a pipe (FIFO), not a regular file"),
+        (Path("/dev/zero"), "weights file /dev/zero is a device or socket, not a regular file"),
+        (deep, "nested too deeply to be a network's weights"),
+    ):
+        result = dlpath("exercise", "backprop", "--walkthrough", "--weights", str(path))
+        assert result.returncode == 2
+        one_error_line(result, expected)
+
+
+def test_a_nul_in_a_file_name_is_a_usage_error():
+    from typer.testing import CliRunner
+
+    from dlpath.cli import app
+
+    for args in (["validate", "bad\x00name.yaml"], ["exercise", "backprop", "x\x00y"], ["--catalog", "a\x00b", "steps"]):
+        result = CliRunner().invoke(app, args)  # a process cannot even be given a NUL in its arguments
+        assert result.exit_code == 2, (args, result.output)
+        assert "contains a NUL character" in result.stderr and "bug" not in result.stderr

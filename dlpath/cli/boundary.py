@@ -69,6 +69,10 @@ def handle(err: BaseException, *, debug: bool, prog_name: str) -> int:
     if isinstance(err, click.ClickException):
         common.print_error(err.format_message())
         return err.exit_code
+    if isinstance(err, ValueError) and "embedded null byte" in str(err):
+        # every file operation refuses a NUL in a path; it can only have come from the command line
+        common.print_error("a file name on the command line contains a NUL character (\\0): check the arguments")
+        return int(ExitCode.USAGE)
     if isinstance(err, OSError) and err.errno in _OS_ADVICE:
         where = f" ({err.filename})" if err.filename else ""
         if err.errno == errno.ENOSPC and not err.filename:
