@@ -237,7 +237,8 @@ def test_a_nul_in_a_file_name_is_a_usage_error():
 
     from dlpath.cli import app
 
-    for args in (["validate", "bad\x00name.yaml"], ["exercise", "backprop", "x\x00y"], ["--catalog", "a\x00b", "steps"]):
+    cases = (["validate", "bad\x00name.yaml"], ["exercise", "backprop", "x\x00y"], ["--catalog", "a\x00b", "steps"])
+    for args in cases:
         result = CliRunner().invoke(app, args)  # a process cannot even be given a NUL in its arguments
         assert result.exit_code == 2, (args, result.output)
         assert "contains a NUL character" in result.stderr and "bug" not in result.stderr
