@@ -8,6 +8,7 @@ stays fast for ``dlpath next`` while still naming every problem by its path in t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -614,16 +615,30 @@ def validate(path: Path) -> list[Problem]:
     return [_locate(p, shape.positions) for p in problems]
 
 
-def load_catalog(path: Path, *, cache_dir: Path | None = None) -> Catalog:
+LARGE_FILE_BYTES = 256 * 1024  # parsing takes a noticeable moment from about this size
+
+
+def load_catalog(
+    path: Path, *, cache_dir: Path | None = None, on_large: Callable[[str], None] | None = None
+) -> Catalog:
     """The catalogue at ``path``; CatalogError naming the first problem (and how many more) if invalid.
 
     With ``cache_dir``, a catalogue that passed validation is kept there in marshal form, keyed by
     the file's path, size and modification time, so the next load skips YAML and the checks.
+    ``on_large(message)`` is told before a large catalogue is parsed (the CLI says so on a terminal).
     """
     path = Path(path)
     cached = _read_cache(path, cache_dir) if cache_dir is not None else None
     if cached is not None:
         return cached
+    if on_large is not None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size >= LARGE_FILE_BYTES:
+            later = "; later runs use a cached copy" if cache_dir is not None else ""
+            on_large(f"reading the catalogue {path} ({size / 1e6:.1f} MB) and checking every entry{later}...")
     doc, shape = _read(path)
     catalog, problems = check_document(doc, path)
     problems = shape.duplicates + problems

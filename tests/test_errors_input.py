@@ -242,3 +242,16 @@ def test_a_nul_in_a_file_name_is_a_usage_error():
         result = CliRunner().invoke(app, args)  # a process cannot even be given a NUL in its arguments
         assert result.exit_code == 2, (args, result.output)
         assert "contains a NUL character" in result.stderr and "bug" not in result.stderr
+
+
+def test_a_large_catalogue_is_announced_once_then_read_from_the_cache(tmp_path):
+    from dlpath.catalog import LARGE_FILE_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text(MINIMAL.read_text() + "#" + "x" * LARGE_FILE_BYTES + "\n")
+    said: list[str] = []
+    load_catalog(big, cache_dir=tmp_path / "cache", on_large=said.append)
+    assert said == [f"reading the catalogue {big} (0.3 MB) and checking every entry; later runs use a cached copy..."]
+    load_catalog(big, cache_dir=tmp_path / "cache", on_large=said.append)
+    load_catalog(MINIMAL, on_large=said.append)
+    assert len(said) == 1

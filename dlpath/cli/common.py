@@ -48,7 +48,8 @@ class Environment:
         if self._catalog is None:
             from dlpath.catalog import load_catalog  # not for --help and --version, which never read it
 
-            self._catalog = load_catalog(self.catalog_path, cache_dir=paths.cache_dir())
+            notice = _say_waiting if sys.stderr.isatty() else None  # a terminal: say why this takes a moment
+            self._catalog = load_catalog(self.catalog_path, cache_dir=paths.cache_dir(), on_large=notice)
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
@@ -77,7 +78,7 @@ class Environment:
 
 
 def _say_waiting(message: str) -> None:
-    """Tell the user, on stderr, why dlpath is waiting (another program holds the database's lock)."""
+    """Tell the user, on stderr, why dlpath is waiting (a lock held by another program, a large catalogue)."""
     Writer(stderr=True).line((clean(message), "")).flush()
 
 
