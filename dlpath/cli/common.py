@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover - older Typer
     from click import get_current_context
 
 from dlpath import paths
+from dlpath.catalog import load_catalog as load_catalog_file
 from dlpath.render.term import Writer
 from dlpath.render.text import clean
 
@@ -46,10 +47,8 @@ class Environment:
     def catalog(self) -> Catalog:
         """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run."""
         if self._catalog is None:
-            from dlpath.catalog import load_catalog  # not for --help and --version, which never read it
-
             notice = _say_waiting if sys.stderr.isatty() else None  # a terminal: say why this takes a moment
-            self._catalog = load_catalog(self.catalog_path, cache_dir=paths.cache_dir(), on_large=notice)
+            self._catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir(), on_large=notice)
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
@@ -68,7 +67,7 @@ class Environment:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
         key = "err" if stderr else "out"
         if key not in self._consoles:
-            from dlpath.render.fit import FittingConsole  # Rich, about 45 ms: `dlpath next` prints without it
+            from dlpath.render.fit import FittingConsole  # Rich, 18 ms or more: `dlpath next` prints without it
 
             plain = os.environ.get("NO_COLOR", "") != ""  # no escape codes at all, not even bold
             self._consoles[key] = FittingConsole(
@@ -106,7 +105,7 @@ def print_error(message: str) -> None:
 
 def json_text(data: Any) -> str:
     """Data as the JSON text dlpath writes: indented, UTF-8 characters as they are, one final newline."""
-    import json  # about 1.4 ms (python -X importtime) that `dlpath next` without --json never pays
+    import json  # 1.4 ms to import, which `dlpath next` without --json never pays
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

@@ -9,6 +9,7 @@ the data directory or the database; the others create them on first use.
 from __future__ import annotations
 
 import sys
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -107,8 +108,6 @@ def next_(
 
 
 def _open_in_browser(url: str | None) -> None:
-    import webbrowser  # about 10 ms, for --open only
-
     if not url:
         return
     try:

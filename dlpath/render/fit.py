@@ -81,7 +81,8 @@ class FittingConsole(Console):
             return Group(*(self._fit(r) for r in renderable.renderables))
         return renderable
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # noqa: D102 - Console.print, with tables fitted
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """``Console.print``, with tables that would not fit printed as stacked records."""
         fitted = [self._fit(o) for o in objects]
         if any(f is not o for f, o in zip(fitted, objects, strict=True)):
             kwargs.setdefault("crop", False)  # an unbroken URL may run past the edge: the terminal wraps it
