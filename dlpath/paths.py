@@ -75,3 +75,8 @@ def extras_hidden(explicit: bool = False) -> bool:
         f"{NO_EXTRAS_ENV}={os.environ[NO_EXTRAS_ENV]!r} is neither yes nor no: set it to 1 to hide what"
         " dlpath added to the article's path, or 0 (or unset it) to show it"
     )
+
+
+def installed_copy(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file inside the installed package's data (not a source checkout's ``data/``)."""
+    return Path(os.path.realpath(path)).is_relative_to(_PACKAGE_DIR / "data")

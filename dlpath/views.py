@@ -74,17 +74,18 @@ def step_details(step: Step) -> Group:
     heading.append(clean(step.title) + ("" if step.number else " (optional, before step 1)"), style="bold")
     table = Table(expand=False)
     table.add_column("#", style="bold")
-    table.add_column("Resource")
+    table.add_column("Resource")  # the title gets the room; its id goes under it
     table.add_column("Kind")
     table.add_column("Time", justify="right")
-    table.add_column("Id", style="dim", no_wrap=True)
     for res in step.resources:
         title = plain(res.title)
         marks = [mark for mark, on in (("optional", res.optional and step.number), ("added by dlpath", res.added),
                                        ("dated", res.dated)) if on]
         if marks:
             title.append(f" ({', '.join(marks)})", style="dim")
-        table.add_row(res.label, title, res.kind, duration(res.minutes), plain(res.id))
+        title.append("\n")
+        title.append(clean(res.id), style="dim")
+        table.add_row(res.label, title, res.kind, duration(res.minutes))
     parts = [heading, plain(step.summary), Text(), table]
     if any(r.dated for r in step.resources):
         parts.append(Text("(dated): has aged since the article; 'dlpath show STEP.N' says what to do instead.",

@@ -71,8 +71,8 @@ def test_exit_1_when_a_link_is_broken(tmp_path, farm):
         (["--only", "no-such-resource"], "no resource named 'no-such-resource'"),
         (["--step", "9"], "there is no step 9"),
         (["--format", "xml"], "--format 'xml' is not one of table, json, markdown"),
-        (["--timeout", "0"], "--timeout must be at least 0.1"),
-        (["--per-host", "0"], "--per-host must be at least 1"),
+        (["--timeout", "0"], "--timeout must be a number from 0.1 to 3600 seconds, got 0"),
+        (["--per-host", "0"], "--per-host must be a whole number from 1 to 64, got 0"),
         (["--max-age", "soon"], "--max-age 'soon' is not a duration"),
     ],
 )
@@ -335,7 +335,7 @@ def test_history_says_since_when_a_link_fails_and_fail_after_waits_for_repeated_
 
 def test_fail_after_must_be_at_least_one(tmp_path, farm):
     result = invoke(catalog_of(tmp_path, farm, "/ok"), "--fail-after", "0")
-    assert result.exit_code == 2 and "--fail-after must be at least 1" in result.stderr
+    assert result.exit_code == 2 and "--fail-after must be a whole number from 1 to 1,000, got 0" in result.stderr
 
 
 # --------------------------------------------------------------------------- the maintainers' workflow

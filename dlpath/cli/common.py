@@ -6,6 +6,7 @@ Typer's context (``ctx.obj``); ``environment()`` finds it from code that was not
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,24 +49,39 @@ class Environment:
         """The chosen catalogue, loaded (through the parsed-catalogue cache) once per run; without what
         dlpath added when ``--no-extras`` or ``$DLPATH_NO_EXTRAS`` asks for the article's path alone."""
         if self._catalog is None:
-            catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir())
+            notice = _say_waiting if sys.stderr.isatty() else None  # a terminal: say why this takes a moment
+            catalog = load_catalog_file(self.catalog_path, cache_dir=paths.cache_dir(), on_large=notice)
             self._catalog = catalog.without_extras() if paths.extras_hidden(self.no_extras) else catalog
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
-        """The progress store in the data folder; ``create=False`` never creates the file or the folder."""
-        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
+        """The progress store in the data folder, for the chosen catalogue's progress only.
 
-        return Store.open(database_path(paths.data_dir()), create=create)
+        ``create=False`` never creates the file or the folder.
+        """
+        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
+        from dlpath.progress.scope import scope_of
+
+        return Store.open(
+            database_path(paths.data_dir()), create=create, scope=scope_of(self.catalog()), on_wait=_say_waiting
+        )
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
         key = "err" if stderr else "out"
         if key not in self._consoles:
-            from rich.console import Console  # 18 ms or more to import: `dlpath next` prints without Rich
+            from dlpath.render.fit import FittingConsole  # Rich, 18 ms or more: `dlpath next` prints without it
 
-            self._consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
+            plain = os.environ.get("NO_COLOR", "") != ""  # no escape codes at all, not even bold
+            self._consoles[key] = FittingConsole(
+                stderr=stderr, highlight=False, soft_wrap=False, **({"color_system": None} if plain else {})
+            )
         return self._consoles[key]
+
+
+def _say_waiting(message: str) -> None:
+    """Tell the user, on stderr, why dlpath is waiting (a lock held by another program, a large catalogue)."""
+    Writer(stderr=True).line((clean(message), "")).flush()
 
 
 def environment() -> Environment:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dlpath import bounds as checks
 from dlpath.cli import common
 from dlpath.errors import DlpathError, ExitCode, StoreError
 
@@ -67,6 +68,7 @@ def check(name: str, path: Path | None, time_limit: float, watch: bool = False) 
     With ``watch``, grade again each time the file is saved (or Enter is pressed), showing what changed,
     until q or Ctrl-C; the status is then that of the last grading.
     """
+    checks.number_in("--time-limit", time_limit, *checks.TIME_LIMIT, example="10", unit="seconds")
     spawned = _prestart(name, time_limit)
     from dlpath.practice.grading import grade  # NumPy: the sandbox boots meanwhile
     from dlpath.practice.scaffold import file_to_check

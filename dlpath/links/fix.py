@@ -7,6 +7,7 @@ Only valid, percent-encoded URLs are written, and one fix that cannot be made ne
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,7 +59,17 @@ def apply_fixes(path: Path, fixes: list[Fix]) -> FixOutcome:
     a fix whose target is not one, or without which the catalogue would not load, is skipped and the
     others are still made. Fixes that no longer apply (the file changed) are dropped silently.
     """
-    path = Path(path)
+    import yaml
+
+    from dlpath.paths import installed_copy
+
+    path = Path(os.path.realpath(path))  # through a symbolic link: the real file is edited, the link stays
+    if installed_copy(path):
+        raise CatalogError(
+            f"--fix will not edit {path}: it is the copy inside the installed dlpath package, which the next"
+            " upgrade replaces; edit your own copy instead: cp the file to steps.yaml and run"
+            " 'dlpath --catalog steps.yaml check-links --fix'"
+        )
     original = path.read_bytes().decode("utf-8")  # it was just loaded, so it reads and decodes
     bom = "\ufeff" if original.startswith("\ufeff") else ""
     text = original[len(bom):]

@@ -139,8 +139,9 @@ def render_text(results: Sequence[LinkResult], seconds: float, fmt: str, width: 
         return to_json(results, seconds)
     if fmt == "markdown":
         return to_markdown(results, seconds)
-    from rich.console import Console  # local: see to_table
 
-    console = Console(width=width, no_color=True, highlight=False, file=io.StringIO())
+    from dlpath.render.fit import FittingConsole  # URLs whole, never folded inside a cell
+
+    console = FittingConsole(width=width, color_system=None, highlight=False, file=io.StringIO())
     console.print(to_table(results, seconds))
     return console.file.getvalue()  # type: ignore[attr-defined]

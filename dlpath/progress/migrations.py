@@ -47,5 +47,41 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1}
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Progress per catalogue: changes, events and current states carry the catalogue they belong to.
+
+    ``catalog`` is the catalogue's identity (``scope.catalog_key``: its title and author, not its file
+    path, so moving the file keeps its progress). Rows recorded before this version get ``''``: they
+    belong to whichever catalogue lists their resource id, so nothing is lost or hidden by the upgrade.
+    ``events.action`` keeps the action of an event brought in by ``import`` (its change says "import").
+    ``catalogs`` names each identity seen, for status and export.
+    """
+    statements = [
+        "ALTER TABLE changes ADD COLUMN catalog TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN catalog TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN action TEXT",
+        """CREATE TABLE progress_by_catalog (
+            catalog TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('not-started', 'in-progress', 'done', 'skipped')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (catalog, resource_id)
+        ) WITHOUT ROWID""",
+        "INSERT INTO progress_by_catalog SELECT '', resource_id, state, updated_at FROM progress",
+        "DROP TABLE progress",
+        "ALTER TABLE progress_by_catalog RENAME TO progress",
+        "DROP INDEX changes_undoes",
+        "CREATE UNIQUE INDEX changes_undoes ON changes(undoes, catalog) WHERE undoes IS NOT NULL",
+        "CREATE INDEX events_catalog ON events(catalog, resource_id, at)",
+        """CREATE TABLE catalogs (
+            catalog TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 SCHEMA_VERSION = max(MIGRATIONS)  # the version a database has once every migration ran

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from dlpath.catalog import Catalog, Resource
     from dlpath.progress.records import Entry, Event, ImportResult, Undone
+    from dlpath.progress.recover import Recovered
     from dlpath.progress.summary import Summary, Tally
     from dlpath.render.term import Span, Writer
 
@@ -488,3 +489,18 @@ def imported(result: ImportResult, file: object) -> str:
         f" {result.exercises} exercise event{'s' if result.exercises != 1 else ''} added."
         + (" ('dlpath undo' reverts the state changes.)" if result.resources else "")
     )
+
+
+def recovered(result: Recovered, path: object) -> str:
+    """What ``progress recover`` did: rows copied, rows lost, where the damaged file is."""
+    words = {"changes": "changes", "events": "history events", "exercise_events": "exercise events",
+             "catalogs": "catalogue names", "progress": "current states"}
+    copied = ", ".join(f"{count} {words.get(table, table)}" for table, count in result.copied.items())
+    lines = [f"Recovered {path}: copied {copied}."]
+    if result.unreadable:
+        lost = ", ".join(f"{count} in {words.get(table, table)}" for table, count in result.unreadable.items())
+        lines.append(f"Could not read: {lost}.")
+    if result.rebuilt_progress:
+        lines.append("The current states were rebuilt from the history (their own table was unreadable).")
+    lines.append(f"The damaged file is kept as {result.kept_at}; 'dlpath status' shows what was saved.")
+    return "\n".join(lines)

@@ -4,7 +4,7 @@
 costs about 45 ms, a third of what ``dlpath next`` takes in all, for output that is a few styled
 lines and one two-column grid. The look is the one Rich gives the other commands, and so are the
 rules: styles only on a terminal (``FORCE_COLOR``/``TTY_COMPATIBLE`` force them, ``TERM=dumb`` turns
-them off), no colours under ``NO_COLOR`` (bold and dim stay), width from ``COLUMNS`` or the terminal,
+them off), no escape codes at all under ``NO_COLOR``, width from ``COLUMNS`` or the terminal,
 else 80. Text goes in as plain strings, so nothing in the catalogue is ever read as markup.
 """
 
@@ -106,7 +106,10 @@ def wrap(spans: list[Span], width: int) -> list[list[Span]]:
                         lines[-1].pop()
                     lines.append([])
                     used = 0
-                for i, piece in enumerate(_fold(token, width) if size > width else [token]):
+                # a URL is never cut: it goes whole on a line of its own (the terminal wraps it visually,
+                # and it can still be clicked, copied and grepped)
+                folded = size > width and not token.startswith(("http://", "https://"))
+                for i, piece in enumerate(_fold(token, width) if folded else [token]):
                     if i:
                         lines.append([])
                     lines[-1].append((piece, style))
@@ -122,8 +125,9 @@ class Writer:
 
     def __init__(self, stream: TextIO | None = None, *, stderr: bool = False) -> None:
         self.stream = stream or (sys.stderr if stderr else sys.stdout)
-        self.styled = styled_terminal(self.stream)
-        self.colour = self.styled and os.environ.get("NO_COLOR", "") == ""
+        # NO_COLOR: plain text with no escape codes at all, as the README promises (not even bold)
+        self.styled = styled_terminal(self.stream) and os.environ.get("NO_COLOR", "") == ""
+        self.colour = self.styled
         self.width = terminal_width()
         self._out: list[str] = []
 

@@ -11,11 +11,16 @@ if TYPE_CHECKING:
 
 _CONTROL = {c: None for c in range(0x20) if c not in (0x09, 0x0A)} | {0x7F: None} | {
     c: None for c in range(0x80, 0xA0)
-}
+} | {
+    # bidirectional overrides, embeddings, isolates and marks: they reorder what follows on the line
+    # ("Trojan Source"), so a title could make a URL or a command read differently from what it is
+    c: None for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+} | {0x2028: " ", 0x2029: " "}  # line and paragraph separators: a terminal would break the line
 
 
 def clean(value: object) -> str:
-    """A catalogue string made safe for a terminal: control characters (ESC, BEL, ...) are dropped."""
+    """A catalogue string made safe for a terminal: control characters (ESC, BEL, ...) and bidi overrides
+    are dropped."""
     return str(value).translate(_CONTROL)
 
 

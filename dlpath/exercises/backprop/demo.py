@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dlpath import bounds
 from dlpath.exercises import ExerciseError
 from dlpath.exercises.options import Option, positive, whole
 
@@ -57,7 +58,7 @@ def run(
 ) -> dict:
     """Train on XOR, or walk through one step with ``walkthrough``, and print it; the details to record."""
     if lr is not None:
-        positive(lr, "--lr", "2")
+        bounds.number_in("--lr", lr, *bounds.LEARNING_RATE, example="2")
     if walkthrough:
         training_only = {"--layers": layers, "--epochs": epochs, "--seed": seed, "--until-loss": until_loss}
         given = [name for name, value in training_only.items() if value is not None]
@@ -188,7 +189,9 @@ def _train_xor(
 
     sizes = parse_layers(layers) if layers is not None else bp.DEFAULT_LAYERS
     lr = bp.DEFAULT_LR if lr is None else lr
-    epochs = bp.DEFAULT_EPOCHS if epochs is None else whole(epochs, "--epochs", 1, 1_000_000)
+    if epochs is None:
+        epochs = bp.DEFAULT_EPOCHS
+    bounds.whole_in("--epochs", epochs, *bounds.EPOCHS, example="2000")
     seed = bp.DEFAULT_SEED if seed is None else whole(seed, "--seed", 0, 2**63 - 1)
     if until_loss is not None:
         positive(until_loss, "--until-loss", "0.01")
@@ -207,6 +210,7 @@ def _train_xor(
         origin = f"seed {seed}"
     X, Y = bp.xor_data()
     initial = [(W.copy(), b.copy()) for W, b in params]
+    bounds.training_work(epochs, sum(W.size + b.size for W, b in params), "-".join(map(str, sizes)))
 
     params, history = _train_with_progress(err, params, X, Y, lr, epochs, until_loss)
     activations = bp.forward(params, X)

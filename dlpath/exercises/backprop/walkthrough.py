@@ -148,6 +148,9 @@ def published_weights_after_step() -> list[np.ndarray]:
     return [np.vectorize(lambda n: MAZUR_PUBLISHED[f"{n}⁺"], otypes=[float])(layer) for layer in names]
 
 
+MAX_WEIGHTS_BYTES = 16 * 1024 * 1024  # the largest network --layers allows is a few megabytes of JSON
+
+
 def load_network(path: Path, need_sample: bool = True) -> Network:
     """A Network from a JSON file; ExerciseError naming the file and the problem if it is unusable.
 
@@ -161,18 +164,19 @@ def load_network(path: Path, need_sample: bool = True) -> Network:
     def fail(problem: str) -> ExerciseError:
         return ExerciseError(f"weights file {path}: {problem}")
 
+    from dlpath.files import read_regular_file
+
+    raw = read_regular_file(path, "weights file", MAX_WEIGHTS_BYTES, ExerciseError)  # not a FIFO, device or huge
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail("not found: check the path") from None
-    except IsADirectoryError:
-        raise fail("is a directory: give the path of a .json file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise fail(f"cannot be read ({getattr(err, 'strerror', None) or err}): give a UTF-8 JSON file") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail(f"cannot be read ({err}): give a UTF-8 JSON file") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
         raise fail(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+    except RecursionError:
+        raise fail("nested too deeply to be a network's weights") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list) or not doc["layers"]:
         raise fail('expected an object with a non-empty "layers" list of {"W": ..., "b": ...}')
 

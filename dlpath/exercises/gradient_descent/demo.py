@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from dlpath import bounds
 from dlpath.exercises import ExerciseError
-from dlpath.exercises.options import Option, numbers, positive, whole
+from dlpath.exercises.options import Option, numbers
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,14 +60,16 @@ def run(
     from dlpath.exercises.gradient_descent import maths as gd
 
     objective = gd.FUNCTIONS[function]
-    lr = objective.lr if lr is None else positive(lr, "--lr", str(objective.lr))
-    steps = objective.steps if steps is None else whole(steps, "--steps", 1, 1_000_000)
+    lr = objective.lr if lr is None else bounds.number_in("--lr", lr, *bounds.LEARNING_RATE, example=str(objective.lr))
+    steps = objective.steps if steps is None else bounds.whole_in("--steps", steps, *bounds.STEPS, example="100")
     if not (math.isfinite(momentum) and 0.0 <= momentum < 1.0):
         raise ExerciseError(f"--momentum must be at least 0 and below 1, got {momentum:g} (e.g. --momentum 0.9)")
     x0 = objective.start
     if start is not None:
         example = "-3" if objective.dim == 1 else "-1.5,2"
         x0 = tuple(numbers(start, "--start", example))
+        for value in x0:
+            bounds.number_in("--start", value, *bounds.START, example=example)
         if len(x0) != objective.dim:
             raise ExerciseError(
                 f"--start needs {objective.dim} number{'s' if objective.dim > 1 else ''} for {objective.name}"
