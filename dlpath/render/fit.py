@@ -71,15 +71,39 @@ def stacked(table: Table) -> Group:
     return Group(*parts)
 
 
+class _Discard:
+    """A file that forgets what is written: the trial rendering only needs to be recorded."""
+
+    def write(self, text: str) -> int:
+        """Drop ``text``."""
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to flush."""
+
+
 class FittingConsole(Console):
     """A Rich console that stacks tables too wide for it, so nothing is dropped or cut and no URL breaks."""
 
     def _fit(self, renderable: Any) -> Any:
-        if isinstance(renderable, Table) and (self.width < NARROW or _has_long_url(renderable, self.width)):
+        if isinstance(renderable, Table) and (
+            self.width < NARROW or _has_long_url(renderable, self.width) or self._squeezed(renderable)
+        ):
             return stacked(renderable)
         if isinstance(renderable, Group):
             return Group(*(self._fit(r) for r in renderable.renderables))
         return renderable
+
+    def _squeezed(self, table: Table) -> bool:
+        """Whether Rich would cut a word of the table short (…) or run past the width to fit it in."""
+        from rich.cells import cell_len
+
+        trial = Console(width=self.width, color_system=None, highlight=False, record=True, file=_Discard())
+        trial.print(table)
+        drawn = trial.export_text()
+        cells = "".join(_text(cell).plain for column in table.columns for cell in column._cells)
+        cut = drawn.count("…") > cells.count("…")
+        return cut or any(cell_len(line) > self.width for line in drawn.splitlines())
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         """``Console.print``, with tables that would not fit printed as stacked records."""

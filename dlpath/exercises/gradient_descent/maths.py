@@ -231,7 +231,13 @@ class Divergence:
                 "This limit holds only locally: this function's curvature changes from place to place, so the"
                 " same rate can be safe in one region and diverge in a steeper one."
             )
-        if self.momentum == 0:
+        if self.momentum == 0 and self.local:
+            lines.append(
+                "Each step lands further up the other side, on steeper walls, so the steps keep growing: where it"
+                f" began to run away, one step multiplied the distance to the minimum by about |1 − η·L| ≈"
+                f" {_g(self.growth)}."
+            )
+        elif self.momentum == 0:
             lines.append(
                 "Each step lands further up the other side: the distance to the minimum grows by a factor"
                 f" |1 − η·L| ≈ {_g(self.growth)} per step, so it explodes exponentially."

@@ -49,7 +49,8 @@ def path_table(objective: Objective, path, values) -> Table:
         point = path[k]
         with np.errstate(over="ignore", invalid="ignore"):
             gnorm = float(np.linalg.norm(objective.grad(point)))
-        table.add_row(str(k), *[f"{v:.6g}" for v in point], f"{values[k]:.6g}", f"{gnorm:.3g}")
+        shown_norm = f"{gnorm:.3g}" if np.isfinite(gnorm) else "overflow"  # ∇f can overflow before f does
+        table.add_row(str(k), *[f"{v:.6g}" for v in point], f"{values[k]:.6g}", shown_norm)
     return table
 
 
