@@ -233,6 +233,14 @@ def _init_seeded(ctx: Context) -> None:
             "the same parameters twice",
             "different parameters",
         )
+    weights = np.concatenate([np.ravel(np.asarray(W, dtype=float)) for W, _ in first])
+    if weights.size > 1 and np.ptp(weights) == 0:
+        raise Failed(
+            f"init_params gives every weight the same value ({weights[0]:g}), whatever the seed: units that start"
+            " equal learn the same thing, so draw the weights at random from np.random.default_rng(seed)",
+            "weights drawn at random",
+            show(np.asarray(first[0][0])),
+        )
     if _matches(other, [tuple(np.asarray(p) for p in pair) for pair in first]):
         raise Failed(
             "init_params gave the same numbers for seeds 7 and 8: use the seed",
