@@ -537,9 +537,10 @@ def _train_step_pure(ctx: Context) -> None:
 def _train_history(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 1)
-    expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, 50)
-    what = "train(params, X, Y, lr=1.0, epochs=50) on XOR"
-    got = call(ctx, "train", params, X, Y, 1.0, 50, reference_for=("train_step",))
+    epochs = 15  # each epoch is a call of dlpath's train_step from the sandbox: enough to see the loop
+    expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, epochs)
+    what = f"train(params, X, Y, lr=1.0, epochs={epochs}) on XOR"
+    got = call(ctx, "train", params, X, Y, 1.0, epochs, reference_for=("train_step",))
     final, losses = _pair(what, got, "params", "losses")
     if isinstance(losses, list):
         losses = np.asarray(losses, dtype=float)
@@ -552,7 +553,7 @@ def _train_history(ctx: Context) -> None:
 def _train_until(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 0)
-    target = float(ctx.reference.train(copied(params), X, Y, 2.0, 41)[1][40])  # reached within 40 steps
+    target = float(ctx.reference.train(copied(params), X, Y, 2.0, 13)[1][12])  # reached within 12 steps
     epochs = 200
     expected_params, expected = ctx.reference.train(copied(params), X, Y, 2.0, epochs, target)
     what = f"train(..., lr=2.0, epochs={epochs}, until_loss={target:.4g}) on XOR"
