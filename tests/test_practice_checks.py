@@ -75,7 +75,7 @@ def test_the_scaffold_fails_every_check_with_not_implemented_yet(tmp_path, exerc
         ("gradient-descent", "gradient_descent_no_divergence_guard", "minimise: divergent rate", ["np.isfinite"]),
         # backprop: one fixture per mistake class of the issue
         ("backprop", "backprop_transposed_gradient", "backward: the worked example's gradients", ["dW is transposed"]),
-        ("backprop", "backprop_init_symmetric", "init_params: a start that can learn", ["start with the same weights"]),
+        ("backprop", "backprop_init_symmetric", "init_params: a start that can learn", ["start exactly alike"]),
         ("backprop", "backprop_init_zeros", "init_params: seeded and random", ["every weight the same value (0)"]),
         ("backprop", "backprop_init_too_large", "init_params: a start that can learn", ["far too large", "σ'"]),
         ("backprop", "backprop_init_too_small", "init_params: a start that can learn", ["very small", "plateau"]),
@@ -122,6 +122,14 @@ def test_a_mistake_is_blamed_on_its_own_function_only(fixture):
     assert failed
     unexpected = [name for name in failed if not any(name.startswith(prefix) for prefix in BLAME[fixture])]
     assert not unexpected, failed
+
+
+def test_units_alike_only_in_their_incoming_weights_are_not_called_symmetric():
+    from dlpath.exercises.backprop.practice import _symmetric_units
+
+    W1, b1 = np.ones((2, 3)), np.zeros(3)
+    assert _symmetric_units([(W1, b1), (np.ones((3, 1)), np.zeros(1))]) == (1, 1, 2)
+    assert _symmetric_units([(W1, b1), (np.array([[1.0], [2.0], [3.0]]), np.zeros(1))]) is None
 
 
 def test_the_end_to_end_check_points_back_at_the_function_that_failed():
