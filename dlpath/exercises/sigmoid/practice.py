@@ -27,8 +27,8 @@ _STABLE = (
     " use a form that only exponentiates numbers <= 0 (see --hint)"
 )
 _OVERFLOWED = (
-    ": an exponential overflowed to inf (and inf / inf is NaN); use a form that only exponentiates"
-    " numbers <= 0 (see --hint)"
+    ": a number that is not finite at a large |z| usually means an exponential overflowed to inf (and"
+    " inf / inf is NaN); use a form that only exponentiates numbers <= 0 (see --hint)"
 )
 _WRONG_TAILS = ": far from 0, σ(z) should reach 0 (z → −∞) and 1 (z → +∞), and σ'(z) should reach 0"
 
@@ -98,7 +98,9 @@ def _elementwise_extremes(fn: str) -> Check:
                         atol=1e-6,
                         advice=": σ(z) + σ(−z) = 1 for every z; each side must be right in its own tail",
                     )
-            no_warnings(f"{what} gave the right values but", reply, _STABLE)
+            overflow = any("overflow" in message for _, message in reply.warnings)
+            advice = _STABLE if overflow else ": write it so that every step stays finite for every z (see --hint)"
+            no_warnings(f"{what} gave the right values but", reply, advice)
 
     return Check(f"{fn}: extreme inputs", run)
 
