@@ -241,3 +241,14 @@ def test_the_local_learner_describes_what_the_learners_code_raised(tmp_path):
     assert raised.kind == "error" and "ValueError: bad shape (line 4" in raised.summary
     assert learner.call("g", ()).raised.kind == "exit"
     assert learner.call("h", ()).raised.kind == "missing"
+
+
+def test_a_reply_nested_too_deeply_is_refused_not_a_crash():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(codec.ProtocolError):
+        codec.parse(b'{"value": ' + deep + b"}")
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(nested)
