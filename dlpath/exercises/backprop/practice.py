@@ -5,6 +5,7 @@ The checks run in the grader, the learner's code in the sandbox; ``dlpath.practi
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -233,6 +234,15 @@ def _init_seeded(ctx: Context) -> None:
             "the same parameters twice",
             "different parameters",
         )
+    weights = np.concatenate([np.ravel(np.asarray(W, dtype=float)) for W, _ in first])
+    biases_alike = all(np.ptp(np.asarray(b, dtype=float)) == 0 for _, b in first if np.size(b))
+    if weights.size > 1 and np.ptp(weights) == 0 and biases_alike:  # then every hidden unit starts alike
+        raise Failed(
+            f"init_params gives every weight the same value ({weights[0]:g}), whatever the seed: units that start"
+            " equal learn the same thing, so draw the weights at random from np.random.default_rng(seed)",
+            "weights drawn at random",
+            show(np.asarray(first[0][0])),
+        )
     if _matches(other, [tuple(np.asarray(p) for p in pair) for pair in first]):
         raise Failed(
             "init_params gave the same numbers for seeds 7 and 8: use the seed",
@@ -242,11 +252,13 @@ def _init_seeded(ctx: Context) -> None:
 
 
 def _symmetric_units(params: list) -> tuple[int, int, int] | None:
-    """(layer, unit, unit) of two units of a layer that start with the same weights and bias, or None."""
-    for layer, (W, b) in enumerate(params, start=1):
+    """(layer, unit, unit) of two hidden units that start exactly alike, or None: the same weights in, the
+    same bias and the same weights out. Such units compute the same thing and get the same gradients,
+    so gradient descent can never tell them apart."""
+    for layer, ((W, b), (W_next, _)) in enumerate(pairwise(params), start=1):
         for j in range(W.shape[1]):
             for k in range(j + 1, W.shape[1]):
-                if np.array_equal(W[:, j], W[:, k]) and b[j] == b[k]:
+                if np.array_equal(W[:, j], W[:, k]) and b[j] == b[k] and np.array_equal(W_next[j], W_next[k]):
                     return layer, j + 1, k + 1
     return None
 
@@ -272,9 +284,10 @@ def _init_can_learn(ctx: Context) -> None:
         if same is not None:
             layer, j, k = same
             raise Failed(
-                f"init_params([2, 4, 1], {seed}): units {j} and {k} of layer {layer} start with the same weights"
-                " and bias: units that start equal get equal gradients and stay equal, so they learn the same"
-                " thing; draw the weights at random (a random start breaks the symmetry)",
+                f"init_params([2, 4, 1], {seed}): hidden units {j} and {k} of layer {layer} start exactly alike"
+                " (the same weights in, bias and weights out): units that start alike get equal gradients and"
+                " stay alike, so they learn the same thing; draw the weights at random (a random start breaks"
+                " the symmetry)",
                 "units that start different",
                 show(params[layer - 1][0]),
             )
@@ -529,9 +542,10 @@ def _train_step_pure(ctx: Context) -> None:
 def _train_history(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 1)
-    expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, 50)
-    what = "train(params, X, Y, lr=1.0, epochs=50) on XOR"
-    got = call(ctx, "train", params, X, Y, 1.0, 50, reference_for=("train_step",))
+    epochs = 15  # each epoch is a call of dlpath's train_step from the sandbox: enough to see the loop
+    expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, epochs)
+    what = f"train(params, X, Y, lr=1.0, epochs={epochs}) on XOR"
+    got = call(ctx, "train", params, X, Y, 1.0, epochs, reference_for=("train_step",))
     final, losses = _pair(what, got, "params", "losses")
     if isinstance(losses, list):
         losses = np.asarray(losses, dtype=float)
@@ -544,7 +558,7 @@ def _train_history(ctx: Context) -> None:
 def _train_until(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 0)
-    target = float(ctx.reference.train(copied(params), X, Y, 2.0, 41)[1][40])  # reached within 40 steps
+    target = float(ctx.reference.train(copied(params), X, Y, 2.0, 13)[1][12])  # reached within 12 steps
     epochs = 200
     expected_params, expected = ctx.reference.train(copied(params), X, Y, 2.0, epochs, target)
     what = f"train(..., lr=2.0, epochs={epochs}, until_loss={target:.4g}) on XOR"
