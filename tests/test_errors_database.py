@@ -146,10 +146,14 @@ def _find_damaged_command(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_a_damaged_database_is_called_damaged_and_recover_saves_what_is_readable(dlpath_home):
+    from typer.testing import CliRunner
+
+    from dlpath.cli import app
+
     env = {"DLPATH_CATALOG": str(TINY_PATH)}
-    for name in ("intro-video", "intro-notes", "deep-dive"):
-        assert dlpath("start", name, env=env).returncode == 0
-        assert dlpath("done", name, env=env).returncode == 0
+    for name in ("intro-video", "intro-notes", "deep-dive"):  # in-process: the damage is what runs as a process
+        for action in ("start", "done"):
+            assert CliRunner().invoke(app, ["--catalog", str(TINY_PATH), action, name]).exit_code == 0
     db = dlpath_home / FILE_NAME
     _damage(db)
     damaged_bytes = digest(db)
