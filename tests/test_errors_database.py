@@ -9,6 +9,7 @@ database is unchanged afterwards.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -185,3 +186,15 @@ def test_only_a_truly_foreign_file_is_called_not_a_dlpath_database(dlpath_home):
     one_error_line(result, "is not a dlpath progress database (an SQLite database made by another program)",
                    "dlpath left it untouched")
     assert digest(db) == before
+
+
+def test_creating_the_database_past_the_file_size_limit_leaves_nothing_behind(tmp_path):
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [sys.executable, "-c", ENTRY, "--catalog", str(TINY_PATH), "done", "intro-video"],
+        capture_output=True, text=True, timeout=60, preexec_fn=_limited(8192),
+        env={**os.environ, "DLPATH_HOME": str(home)},
+    )
+    assert result.returncode == 2
+    one_error_line(result, "cannot create the progress database", "file size limit of this session (ulimit -f)")
+    assert not [p for p in home.iterdir() if p.name.startswith((FILE_NAME, f".{FILE_NAME}"))]
