@@ -31,7 +31,10 @@ def write_atomically(path: Path, data: str | bytes, newline: str | None = None) 
         raise
 
 
-def read_regular_file(path: Path, what: str, limit: int, error: type[Exception], missing: str = "") -> bytes:
+def read_regular_file(
+    path: Path, what: str, limit: int, error: type[Exception], missing: str = "",
+    not_regular: str = "save it to a file and give that path",
+) -> bytes:
     """The bytes of the regular file at ``path``, refused (``error``) if it is anything else or over ``limit``.
 
     A FIFO, a device (``/dev/zero``) or a huge file is refused before anything is read, so a wrong
@@ -49,7 +52,7 @@ def read_regular_file(path: Path, what: str, limit: int, error: type[Exception],
         raise error(f"{what} {path} is a directory: give the path of a file")
     if not stat.S_ISREG(st.st_mode):
         kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-        raise error(f"{what} {path} is {kind}, not a regular file: save it to a file and give that path")
+        raise error(f"{what} {path} is {kind}, not a regular file: {not_regular}")
     if st.st_size > limit:
         raise error(
             f"{what} {path} is {st.st_size:,} bytes, more than the {limit:,} dlpath reads:"

@@ -9,6 +9,7 @@ database is unchanged afterwards.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -146,10 +147,14 @@ def _find_damaged_command(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_a_damaged_database_is_called_damaged_and_recover_saves_what_is_readable(dlpath_home):
+    from typer.testing import CliRunner
+
+    from dlpath.cli import app
+
     env = {"DLPATH_CATALOG": str(TINY_PATH)}
-    for name in ("intro-video", "intro-notes", "deep-dive"):
-        assert dlpath("start", name, env=env).returncode == 0
-        assert dlpath("done", name, env=env).returncode == 0
+    for name in ("intro-video", "intro-notes", "deep-dive"):  # in-process: the damage is what runs as a process
+        for action in ("start", "done"):
+            assert CliRunner().invoke(app, ["--catalog", str(TINY_PATH), action, name]).exit_code == 0
     db = dlpath_home / FILE_NAME
     _damage(db)
     damaged_bytes = digest(db)
@@ -181,3 +186,15 @@ def test_only_a_truly_foreign_file_is_called_not_a_dlpath_database(dlpath_home):
     one_error_line(result, "is not a dlpath progress database (an SQLite database made by another program)",
                    "dlpath left it untouched")
     assert digest(db) == before
+
+
+def test_creating_the_database_past_the_file_size_limit_leaves_nothing_behind(tmp_path):
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [sys.executable, "-c", ENTRY, "--catalog", str(TINY_PATH), "done", "intro-video"],
+        capture_output=True, text=True, timeout=60, preexec_fn=_limited(8192),
+        env={**os.environ, "DLPATH_HOME": str(home)},
+    )
+    assert result.returncode == 2
+    one_error_line(result, "cannot create the progress database", "file size limit of this session (ulimit -f)")
+    assert not [p for p in home.iterdir() if p.name.startswith((FILE_NAME, f".{FILE_NAME}"))]

@@ -67,7 +67,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=command_lines())
 def test_random_arguments_never_end_in_a_traceback(args, runner, tmp_path, monkeypatch):
     local = FIXTURES / "catalogs" / "minimal-valid.yaml"

@@ -218,6 +218,10 @@ def test_debug_shows_the_traceback(how):
 
 
 def test_weights_file_must_be_a_small_regular_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from dlpath.cli import app
+
     fifo = tmp_path / "weights.json"
     os.mkfifo(fifo)
     deep = tmp_path / "deep.json"
@@ -227,9 +231,9 @@ def test_weights_file_must_be_a_small_regular_file(tmp_path):
         (Path("/dev/zero"), "weights file /dev/zero is a device or socket, not a regular file"),
         (deep, "nested too deeply to be a network's weights"),
     ):
-        result = dlpath("exercise", "backprop", "--walkthrough", "--weights", str(path))
-        assert result.returncode == 2
-        one_error_line(result, expected)
+        result = CliRunner().invoke(app, ["exercise", "backprop", "--walkthrough", "--weights", str(path)])
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: ") and expected in result.stderr
 
 
 def test_a_nul_in_a_file_name_is_a_usage_error():

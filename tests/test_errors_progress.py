@@ -279,7 +279,8 @@ def test_import_refuses_a_fifo_and_a_device(tmp_path, dlpath_home):
 
     fifo = tmp_path / "export.json"
     os.mkfifo(fifo)
-    for path, expected in ((fifo, "is a pipe (FIFO), not a regular file"), (Path("/dev/zero"), "a device")):
+    for path, expected in ((fifo, "not a regular file: save it to a file and give that path, or pipe it in with"),
+                           (Path("/dev/zero"), "a device")):
         result = run(TINY_PATH, "progress", "import", str(path))
         assert result.exit_code == 2 and expected in result.stderr
     assert _unchanged(dlpath_home) == []

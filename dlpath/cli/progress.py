@@ -370,7 +370,10 @@ def import_(
             if len(raw) > MAX_IMPORT_BYTES:
                 raise DlpathError(f"standard input holds more than the {MAX_IMPORT_BYTES:,} bytes an export can be")
         else:
-            raw = read_regular_file(file, "the export", MAX_IMPORT_BYTES, DlpathError)
+            raw = read_regular_file(
+                file, "the export", MAX_IMPORT_BYTES, DlpathError,
+                not_regular="save it to a file and give that path, or pipe it in with 'dlpath progress import -'",
+            )
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DlpathError(f"cannot read {file}: not UTF-8 text (byte {err.start})") from None

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from dlpath.catalog import Catalog
 
 UNSCOPED = ""  # the key of progress recorded before it was kept per catalogue
-_SEP = "\x1f"  # unit separator: never in a resource id (slugs), so ids can be matched with instr()
 
 
 class Scope(NamedTuple):
@@ -26,8 +25,8 @@ class Scope(NamedTuple):
 
     @property
     def ids_param(self) -> str:
-        """The ids as one SQL parameter: ``\\x1fa\\x1fb\\x1f`` (see ``sql``)."""
-        return _SEP + _SEP.join(sorted(self.ids)) + _SEP
+        """The ids as one SQL parameter, a JSON array (see ``sql``); ids are slugs, so nothing needs escaping."""
+        return '["' + '","'.join(sorted(self.ids)) + '"]' if self.ids else "[]"
 
     def sees(self, resource_id: str) -> bool:
         """Whether unscoped (older) progress of this resource id belongs to this catalogue."""
@@ -47,7 +46,8 @@ def scope_of(catalog: Catalog) -> Scope:
 
 def sql(table: str) -> str:
     """A WHERE condition: rows of ``table`` (alias) in the scope bound as ``:key`` and ``:ids``."""
+    # IN (SELECT ...) over json_each is evaluated once into an index, whatever the number of rows
     return (
         f"({table}.catalog = :key OR ({table}.catalog = '' AND"
-        f" instr(:ids, char(31) || {table}.resource_id || char(31)) > 0))"
+        f" {table}.resource_id IN (SELECT value FROM json_each(:ids))))"
     )

@@ -138,10 +138,22 @@ def _create(path: Path) -> None:
         except OSError:
             if not path.exists():  # a filesystem without hard links
                 os.replace(temp, path)
-    except (OSError, sqlite3.Error) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    except sqlite3.Error as err:
+        if problems.is_locked(err) or getattr(err, "sqlite_errorname", "").startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+            raise problems.explain(err, path, "create") from None  # a full disk or a size limit, named as such
         raise StoreError(
-            f"cannot create the progress database in {folder}: {reason}; set DLPATH_HOME to a writable folder"
+            f"cannot create the progress database in {folder}: {err}; set DLPATH_HOME to a writable folder"
+        ) from None
+    except OSError as err:
+        import errno
+
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreError(
+                f"cannot create the progress database in {folder}: the disk is full; free some space"
+            ) from None
+        raise StoreError(
+            f"cannot create the progress database in {folder}: {err.strerror or err};"
+            " set DLPATH_HOME to a writable folder"
         ) from None
     finally:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm"), Path(f"{temp}-journal")):
