@@ -309,3 +309,27 @@ def test_a_retry_the_host_forbids_keeps_the_first_failure_and_says_why(tmp_path)
     half = checks[farm.url("/half")]
     assert half.verdict == "broken" and "cut off" in half.reason
     assert "not retried: the site is rate-limited" in half.reason
+
+
+def test_meta_refreshes_are_followed_and_empty_pages_are_suspect(tmp_path):
+    def refresh(to: str, delay: int = 0) -> lf.Route:
+        head = f'<meta http-equiv="refresh" content="{delay}; url={to}">'
+        return lambda h: h.send(f"<html><head>{head}<title>Moved</title></head><body></body></html>")
+
+    routes = {
+        "/": lf.page("Home"),
+        "/old-article": refresh("/"),  # a soft 404 that sends readers home
+        "/renamed": refresh("/articles/new-name"),
+        "/articles/new-name": lf.page("Backprop, step by step"),
+        "/slow-refresh": refresh("/", delay=300),  # a reader stays on this page
+        "/empty": lambda h: h.send("", content_type="text/html"),
+        "/readme": lambda h: h.send('<h2 id="user-content-installation">Installation</h2>', title="README"),
+    }
+    got = verdicts(tmp_path, routes, paths=["/old-article", "/renamed", "/slow-refresh", "/empty",
+                                             "/readme#installation"])
+    assert got["/old-article"]["verdict"] == "suspect" and "home page" in got["/old-article"]["reason"]
+    assert got["/renamed"]["verdict"] == "redirected" and got["/renamed"]["permanent"] is False
+    assert "temporary redirect (meta refresh)" in got["/renamed"]["reason"]
+    assert got["/slow-refresh"]["verdict"] == "ok"
+    assert got["/empty"]["verdict"] == "suspect" and got["/empty"]["reason"] == "answers 200 with an empty page"
+    assert got["/readme#installation"]["verdict"] == "ok"
