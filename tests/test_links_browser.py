@@ -120,13 +120,16 @@ def test_a_redirect_to_a_sign_in_page_is_suspect(tmp_path):
         "/login": lf.page("Sign in to Example"),
         "/paywall": lf.to("/account/welcome", 302),
         "/account/welcome": lf.page("Log in"),
+        "/members/paper": lf.to("/signin?return_to=/members/paper", 302),
+        "/signin": lf.status(401, "Sign in"),  # a sign-in form served with 401
         "/moved-article": lf.to("/articles/backprop"),
         "/articles/backprop": lf.page("Backpropagation"),
     }
-    got = verdicts(tmp_path, routes, paths=["/members/article", "/paywall", "/moved-article"])
+    got = verdicts(tmp_path, routes, paths=["/members/article", "/paywall", "/members/paper", "/moved-article"])
     assert got["/members/article"]["verdict"] == "suspect" and "sign-in page" in got["/members/article"]["reason"]
     assert "without an account" in got["/members/article"]["suggestion"]
     assert got["/paywall"]["verdict"] == "suspect"
+    assert got["/members/paper"]["verdict"] == "suspect" and "(401)" in got["/members/paper"]["reason"]
     assert got["/moved-article"]["verdict"] == "redirected"
 
 

@@ -270,6 +270,9 @@ def judge_answer(url: str, answer: Answer, options: CheckOptions, attempts: int)
         return Judgement(LinkVerdict.OK, f"{status} {phrase}".strip())
     if (as_browser := _as_browser(answer)) is not None:
         return as_browser
+    if answer.hops and status in (401, 403) and is_sign_in_page(answer):
+        return Judgement(LinkVerdict.SUSPECT, f"redirected to a sign-in page {answer.final_url} ({status}):"
+                         " readers must log in to see it", kind="sign-in")
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if status == 429:
         return Judgement(LinkVerdict.BLOCKED, f"429 Too Many Requests{tries}: the site rate-limits checkers",
