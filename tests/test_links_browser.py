@@ -336,3 +336,19 @@ def test_meta_refreshes_are_followed_and_empty_pages_are_suspect(tmp_path):
     assert got["/slow-refresh"]["verdict"] == "ok"
     assert got["/empty"]["verdict"] == "suspect" and got["/empty"]["reason"] == "answers 200 with an empty page"
     assert got["/readme#installation"]["verdict"] == "ok"
+
+
+def test_an_anchor_not_in_what_came_before_the_deadline_is_not_called_missing(tmp_path):
+    def stalls(h: lf.Handler) -> None:  # the start of the page, then nothing until long after the deadline
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.end_headers()
+        h.wfile.write(b"<html><head><title>Long read</title></head><body><h1>Long read</h1><p>")
+        h.wfile.flush()
+        time.sleep(5)
+
+    got = verdicts(tmp_path, {"/stalls": stalls}, "--timeout", "1", "--retries", "0", paths=["/stalls#part-2"])
+    result = got["/stalls#part-2"]
+    assert result["verdict"] == "suspect" and "may be further down" in result["reason"]
+    assert "bytes of the page" in result["reason"] and "has no anchor" not in result["reason"]

@@ -372,7 +372,7 @@ class Checker:
         except LookupError:  # a charset Python does not know
             text = bytes(data).decode("utf-8", errors="replace")
         answer.body, answer.body_read = text, True
-        answer.cut_at = limit if len(data) >= limit and not whole else 0
+        answer.cut_at = 0 if whole else max(len(data), 1)  # read up to the cap, or up to the deadline
         title, heading = TITLE.search(text), HEADING.search(text)
         answer.title = text_of(title[1]) if title else None
         answer.heading = text_of(heading[1]) if heading else None

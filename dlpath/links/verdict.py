@@ -54,7 +54,7 @@ class Answer:
     heading: str | None = None
     body: str = ""  # the start of the body (decoded), when it was read
     body_read: bool = False  # whether the start of the body was read (GET of an HTML page)
-    cut_at: int = 0  # the cap in bytes when the body was longer than it (0: read to its end)
+    cut_at: int = 0  # how many bytes were read when the body was not read to its end (cap or deadline), else 0
     browser: Answer | None = None  # the answer to the same request sent as a browser, when one was asked
 
     @property
@@ -218,8 +218,9 @@ def _anchor(url: str, answer: Answer) -> Judgement | None:
     if anchors & (wanted | {f"user-content-{name}" for name in wanted}):
         return None
     if answer.cut_at:
-        return Judgement(LinkVerdict.SUSPECT, f"no anchor #{fragment} in the first {answer.cut_at // 1024} KiB"
-                         " of the page (the check reads no further; it may be further down)", kind="anchor")
+        read = f"{answer.cut_at // 1024} KiB" if answer.cut_at >= 1024 else f"{answer.cut_at} bytes"
+        return Judgement(LinkVerdict.SUSPECT, f"no anchor #{fragment} in the first {read} of the page (the check"
+                         " read no further; it may be further down)", kind="anchor")
     return Judgement(LinkVerdict.SUSPECT, f"the page has no anchor #{fragment} (no element with that id or name)",
                      kind="anchor")
 
