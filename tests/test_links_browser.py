@@ -120,13 +120,16 @@ def test_a_redirect_to_a_sign_in_page_is_suspect(tmp_path):
         "/login": lf.page("Sign in to Example"),
         "/paywall": lf.to("/account/welcome", 302),
         "/account/welcome": lf.page("Log in"),
+        "/members/paper": lf.to("/signin?return_to=/members/paper", 302),
+        "/signin": lf.status(401, "Sign in"),  # a sign-in form served with 401
         "/moved-article": lf.to("/articles/backprop"),
         "/articles/backprop": lf.page("Backpropagation"),
     }
-    got = verdicts(tmp_path, routes, paths=["/members/article", "/paywall", "/moved-article"])
+    got = verdicts(tmp_path, routes, paths=["/members/article", "/paywall", "/members/paper", "/moved-article"])
     assert got["/members/article"]["verdict"] == "suspect" and "sign-in page" in got["/members/article"]["reason"]
     assert "without an account" in got["/members/article"]["suggestion"]
     assert got["/paywall"]["verdict"] == "suspect"
+    assert got["/members/paper"]["verdict"] == "suspect" and "(401)" in got["/members/paper"]["reason"]
     assert got["/moved-article"]["verdict"] == "redirected"
 
 
@@ -309,3 +312,43 @@ def test_a_retry_the_host_forbids_keeps_the_first_failure_and_says_why(tmp_path)
     half = checks[farm.url("/half")]
     assert half.verdict == "broken" and "cut off" in half.reason
     assert "not retried: the site is rate-limited" in half.reason
+
+
+def test_meta_refreshes_are_followed_and_empty_pages_are_suspect(tmp_path):
+    def refresh(to: str, delay: int = 0) -> lf.Route:
+        head = f'<meta http-equiv="refresh" content="{delay}; url={to}">'
+        return lambda h: h.send(f"<html><head>{head}<title>Moved</title></head><body></body></html>")
+
+    routes = {
+        "/": lf.page("Home"),
+        "/old-article": refresh("/"),  # a soft 404 that sends readers home
+        "/renamed": refresh("/articles/new-name"),
+        "/articles/new-name": lf.page("Backprop, step by step"),
+        "/slow-refresh": refresh("/", delay=300),  # a reader stays on this page
+        "/empty": lambda h: h.send("", content_type="text/html"),
+        "/readme": lambda h: h.send('<h2 id="user-content-installation">Installation</h2>', title="README"),
+    }
+    got = verdicts(tmp_path, routes, paths=["/old-article", "/renamed", "/slow-refresh", "/empty",
+                                             "/readme#installation"])
+    assert got["/old-article"]["verdict"] == "suspect" and "home page" in got["/old-article"]["reason"]
+    assert got["/renamed"]["verdict"] == "redirected" and got["/renamed"]["permanent"] is False
+    assert "temporary redirect (meta refresh)" in got["/renamed"]["reason"]
+    assert got["/slow-refresh"]["verdict"] == "ok"
+    assert got["/empty"]["verdict"] == "suspect" and got["/empty"]["reason"] == "answers 200 with an empty page"
+    assert got["/readme#installation"]["verdict"] == "ok"
+
+
+def test_an_anchor_not_in_what_came_before_the_deadline_is_not_called_missing(tmp_path):
+    def stalls(h: lf.Handler) -> None:  # the start of the page, then nothing until long after the deadline
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.end_headers()
+        h.wfile.write(b"<html><head><title>Long read</title></head><body><h1>Long read</h1><p>")
+        h.wfile.flush()
+        time.sleep(5)
+
+    got = verdicts(tmp_path, {"/stalls": stalls}, "--timeout", "1", "--retries", "0", paths=["/stalls#part-2"])
+    result = got["/stalls#part-2"]
+    assert result["verdict"] == "suspect" and "may be further down" in result["reason"]
+    assert "bytes of the page" in result["reason"] and "has no anchor" not in result["reason"]

@@ -33,6 +33,7 @@ from dlpath.links.result import LinkVerdict, UrlCheck
 from dlpath.links.urls import percent_encode, redirect_target
 from dlpath.links.verdict import (
     HEADING,
+    META_REFRESH_HOP,
     REDIRECTS,
     ROBOT_REFUSALS,
     SLOW_DOWN,
@@ -41,6 +42,7 @@ from dlpath.links.verdict import (
     bot_challenge,
     checkable_fragment,
     judge_answer,
+    meta_refresh,
     retry_after_seconds,
     text_of,
 )
@@ -254,7 +256,12 @@ class Checker:
         while True:
             answer = self._request(current, method, attempt, as_browser)
             location = answer.headers.get("location")
-            if answer.status not in REDIRECTS or not location:
+            status = answer.status
+            if (status not in REDIRECTS or not location) and answer.ok_status and answer.body_read:
+                location, status = meta_refresh(answer.body), META_REFRESH_HOP  # a browser moves on too
+                if location and redirect_target(current, location).partition("#")[0] == current:
+                    location = None  # a page that reloads itself
+            if (status not in REDIRECTS and status != META_REFRESH_HOP) or not location:
                 answer.hops = hops
                 return answer
             target = redirect_target(current, location).partition("#")[0]
@@ -265,7 +272,7 @@ class Checker:
             # a site may set a cookie and send us back to the same address once; that is not a loop
             if target in visited and not answer.headers.get("set-cookie"):
                 raise Failure("redirects", f"redirect loop: {current} sends back to {target}")
-            hops.append(answer.status)
+            hops.append(status)
             visited.add(target)
             current = target
 
@@ -365,7 +372,7 @@ class Checker:
         except LookupError:  # a charset Python does not know
             text = bytes(data).decode("utf-8", errors="replace")
         answer.body, answer.body_read = text, True
-        answer.cut_at = limit if len(data) >= limit and not whole else 0
+        answer.cut_at = 0 if whole else max(len(data), 1)  # read up to the cap, or up to the deadline
         title, heading = TITLE.search(text), HEADING.search(text)
         answer.title = text_of(title[1]) if title else None
         answer.heading = text_of(heading[1]) if heading else None

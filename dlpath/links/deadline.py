@@ -106,17 +106,38 @@ def _watch_connection(conn: Any) -> None:
         guard.watch(conn)
 
 
+def _ack_at_once(conn: Any) -> None:
+    """Ask the kernel to acknowledge the answer's first segment at once (Linux's TCP_QUICKACK).
+
+    On a reused connection Linux delays ACKs by up to 40 ms, and a server that writes its headers and
+    its body separately (without TCP_NODELAY) holds the body back until that ACK: every GET but the
+    first on a connection then took 144 ms instead of 101 ms against a server answering in 100 ms.
+    """
+    sock = getattr(conn, "sock", None)
+    if sock is not None and _QUICKACK is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+        except OSError:
+            pass
+
+
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def pool_classes() -> dict[str, type]:
-    """urllib3 pools whose connections report to the current thread's guard when a request starts."""
+    """urllib3 pools whose connections report to the current thread's guard when a request starts, and
+    acknowledge answers without delay once it is sent."""
     class WatchedHTTPConnection(HTTPConnection):
         def request(self, *args: Any, **kwargs: Any) -> None:
             _watch_connection(self)
             super().request(*args, **kwargs)
+            _ack_at_once(self)
 
     class WatchedHTTPSConnection(HTTPSConnection):
         def request(self, *args: Any, **kwargs: Any) -> None:
             _watch_connection(self)
             super().request(*args, **kwargs)
+            _ack_at_once(self)
 
     class WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
@@ -125,4 +146,3 @@ def pool_classes() -> dict[str, type]:
         ConnectionCls = WatchedHTTPSConnection
 
     return {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
-

@@ -49,7 +49,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def classify(exc: BaseException, options: CheckOptions, url: str) -> Failure:
     """Turn a urllib3/socket exception into a Failure with a reason a maintainer can act on."""
-
     causes = _causes(exc)
     host = urlsplit(url).hostname or url
     for cause in causes:

@@ -20,6 +20,7 @@ from dlpath.links.options import CheckOptions
 from dlpath.links.result import LinkVerdict
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+META_REFRESH_HOP = 0  # a hop made by the page's <meta http-equiv="refresh">, in Answer.hops
 PERMANENT_REDIRECTS = frozenset({301, 308})
 SLOW_DOWN = frozenset({429, 503})  # statuses whose Retry-After is honoured for the whole host
 
@@ -53,7 +54,7 @@ class Answer:
     heading: str | None = None
     body: str = ""  # the start of the body (decoded), when it was read
     body_read: bool = False  # whether the start of the body was read (GET of an HTML page)
-    cut_at: int = 0  # the cap in bytes when the body was longer than it (0: read to its end)
+    cut_at: int = 0  # how many bytes were read when the body was not read to its end (cap or deadline), else 0
     browser: Answer | None = None  # the answer to the same request sent as a browser, when one was asked
 
     @property
@@ -142,6 +143,24 @@ def anchors_in(page: str) -> set[str]:
     return {html.unescape(next(v for v in m.groups() if v is not None)) for m in _ANCHORS.finditer(page)}
 
 
+_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_REFRESH = re.compile(r"""http-equiv\s*=\s*["']?refresh""", re.IGNORECASE)
+_REFRESH_CONTENT = re.compile(
+    r"""content\s*=\s*(["'])\s*(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?['"]?([^"'>]+?)['"]?\s*\1""", re.IGNORECASE)
+META_REFRESH_WAIT = 10.0  # seconds: a page that moves on sooner is a redirect for a reader
+
+
+def meta_refresh(page: str) -> str | None:
+    """Where a ``<meta http-equiv="refresh" content="0; url=...">`` in the page's head sends a browser
+    within ``META_REFRESH_WAIT`` seconds (the address as written), or None."""
+    head = page[: page.lower().find("<body")] if "<body" in page.lower() else page
+    for tag in _META.findall(head):
+        if _REFRESH.search(tag) and (found := _REFRESH_CONTENT.search(tag)):
+            if float(found[2]) <= META_REFRESH_WAIT and found[3].strip():
+                return html.unescape(found[3].strip())
+    return None
+
+
 def checkable_fragment(url: str) -> str | None:
     """The #anchor of ``url`` a browser would scroll to, or None when there is nothing to look for: no
     fragment, ``#top``, client-side routes (``#/``, ``#!``), text fragments and parameters (``#t=30``,
@@ -194,11 +213,14 @@ def _anchor(url: str, answer: Answer) -> Judgement | None:
     if fragment is None or not answer.body_read or not answer.is_html:
         return None
     anchors = anchors_in(answer.body)
-    if fragment in anchors or unquote(fragment) in anchors:
+    wanted = {fragment, unquote(fragment)}
+    # GitHub renders a heading's id as user-content-NAME and its script scrolls #NAME to it
+    if anchors & (wanted | {f"user-content-{name}" for name in wanted}):
         return None
     if answer.cut_at:
-        return Judgement(LinkVerdict.SUSPECT, f"no anchor #{fragment} in the first {answer.cut_at // 1024} KiB"
-                         " of the page (the check reads no further; it may be further down)", kind="anchor")
+        read = f"{answer.cut_at // 1024} KiB" if answer.cut_at >= 1024 else f"{answer.cut_at} bytes"
+        return Judgement(LinkVerdict.SUSPECT, f"no anchor #{fragment} in the first {read} of the page (the check"
+                         " read no further; it may be further down)", kind="anchor")
     return Judgement(LinkVerdict.SUSPECT, f"the page has no anchor #{fragment} (no element with that id or name)",
                      kind="anchor")
 
@@ -239,14 +261,19 @@ def judge_answer(url: str, answer: Answer, options: CheckOptions, attempts: int)
                              " was probably removed", kind="home-page")
         if answer.ok_status and (missing := _anchor(url, answer)):
             return missing
+        if answer.ok_status and answer.body_read and answer.is_html and not answer.cut_at and not answer.body.strip():
+            return Judgement(LinkVerdict.SUSPECT, f"answers {status} with an empty page", kind="soft-404")
         if answer.hops:
             permanent = all(hop in PERMANENT_REDIRECTS for hop in answer.hops)
             kind = "permanent" if permanent else "temporary"
-            codes = ", ".join(str(h) for h in answer.hops)
+            codes = ", ".join("meta refresh" if h == META_REFRESH_HOP else str(h) for h in answer.hops)
             return Judgement(LinkVerdict.REDIRECTED, f"{kind} redirect ({codes}) to {answer.final_url}", permanent)
         return Judgement(LinkVerdict.OK, f"{status} {phrase}".strip())
     if (as_browser := _as_browser(answer)) is not None:
         return as_browser
+    if answer.hops and status in (401, 403) and is_sign_in_page(answer):
+        return Judgement(LinkVerdict.SUSPECT, f"redirected to a sign-in page {answer.final_url} ({status}):"
+                         " readers must log in to see it", kind="sign-in")
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if status == 429:
         return Judgement(LinkVerdict.BLOCKED, f"429 Too Many Requests{tries}: the site rate-limits checkers",
