@@ -18,14 +18,10 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
-from epoch_race import TorchWorker, ms, race, ratio, timed, torch_python
+from epoch_race import TorchWorker, command_seconds, ms, race, ratio, timed, torch_python
 
 from dlpath.exercises.datasets import load_digits
 from dlpath.exercises.digits import maths as dg
@@ -41,22 +37,6 @@ def dlpath_block(params, X, Y, rng):
             dg.sgd_epoch(params, X, Y, dg.DEFAULT_LR, dg.DEFAULT_BATCH_SIZE, rng)
 
     return timed(run)
-
-
-def bench_command() -> float:
-    """Median wall time of ``dlpath exercise digits`` (defaults) as a fresh process."""
-    times = []
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, NO_COLOR="1", DLPATH_HOME=home)  # never the learner's own progress store
-        env.pop("DLPATH_CATALOG", None)
-        for _ in range(COMMAND_RUNS):
-            start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "dlpath", "exercise", "digits"],
-                env=env, check=True, stdout=subprocess.DEVNULL, cwd=Path(__file__).parent.parent,
-            )
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -97,7 +77,7 @@ def main() -> None:
             verdict = "meets" if to_torch <= 0.3 else "MISSES"
             print(f"  dlpath / PyTorch         {to_torch:7.3f}x   ({verdict} the 0.3x target; median per-round ratio)")
             worker.close()
-    command_s = bench_command()
+    command_s = command_seconds(["exercise", "digits"], COMMAND_RUNS)
     verdict = "meets" if command_s < 3 else "MISSES"
     print(
         f"Whole command 'dlpath exercise digits' (defaults: {dg.DEFAULT_EPOCHS} epochs and the sanity checks):"

@@ -9,6 +9,7 @@ in machine load hits both alike.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import statistics
 import subprocess
@@ -90,3 +91,19 @@ def ratio(times: dict[str, list[float]], a: str, b: str) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1e3:7.2f} ms"
+
+
+def command_seconds(arguments: list[str], runs: int = 5) -> float:
+    """Median wall time of ``python -m dlpath ARGUMENTS`` as a fresh process, in a throwaway DLPATH_HOME."""
+    times = []
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, NO_COLOR="1", DLPATH_HOME=home)  # never the learner's own progress store
+        env.pop("DLPATH_CATALOG", None)
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "dlpath", *arguments],
+                env=env, check=True, stdout=subprocess.DEVNULL, cwd=HERE.parent,
+            )
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from dlpath.exercises.registry import Exercise
 
 exercise_app = typer.Typer(
-    help="Small NumPy exercises for steps 2 and 3: see the sigmoid, gradient descent and backpropagation work.",
+    help="Small NumPy exercises: see the sigmoid, gradient descent, backpropagation, a digit classifier and a"
+    " denoising autoencoder work.",
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

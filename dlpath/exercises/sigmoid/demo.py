@@ -26,4 +26,4 @@ def run(out: Console, err: Console, width: float) -> dict:
     out.print(views.sigmoid_plot(width, threshold))
     say(out, "\n" + sg.STABILITY_NOTE)
     say(out, "\n" + sg.explain_vanishing(threshold))
-    return {"range": width}
+    return {"range": width, "vanishing_threshold": threshold}  # |z| beyond which σ' < 1% of its peak
