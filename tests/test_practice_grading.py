@@ -28,7 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "practice"
 SHORT = 2.0  # for the files that never finish
 LONG = 60.0  # for everything else: only a hang would reach it
 
-EXERCISES = ("sigmoid", "gradient-descent", "backprop")
+EXERCISES = ("sigmoid", "gradient-descent", "backprop", "digits", "autoencoder")
 
 
 def reference_source(exercise: str) -> str:
@@ -48,6 +48,13 @@ FIXTURE_RUNS = {
     "bp_swapped_shapes": ("backprop", "backprop_swapped_shapes.py", LONG),
     "bp_no_bias_gradient": ("backprop", "backprop_no_bias_gradient.py", LONG),
     "bp_update_before_deltas": ("backprop", "backprop_update_before_deltas.py", LONG),
+    "digits_correct": ("digits", "digits_correct.py", LONG),
+    "digits_softmax_no_shift": ("digits", "digits_softmax_no_shift.py", LONG),
+    "digits_summed_gradient": ("digits", "digits_summed_gradient.py", LONG),
+    "digits_no_shuffle": ("digits", "digits_no_shuffle.py", LONG),
+    "digits_bias_not_summed": ("digits", "digits_bias_not_summed.py", LONG),
+    "autoencoder_correct": ("autoencoder", "autoencoder_correct.py", LONG),
+    "autoencoder_untied_gradient": ("autoencoder", "autoencoder_untied_gradient.py", LONG),
     "infinite_loop": ("sigmoid", "fault_infinite_loop.py", SHORT),
     "hang_at_import": ("sigmoid", "fault_hang_at_import.py", SHORT),
     "segfault": ("sigmoid", "fault_segfault.py", LONG),
@@ -121,8 +128,9 @@ def test_reference_implementation_passes_every_check(reports, exercise):
     assert report.stopped == ""
 
 
-def test_a_learners_own_correct_backprop_passes(reports):
-    report = reports["backprop_correct"]
+@pytest.mark.parametrize("key", ["backprop_correct", "digits_correct", "autoencoder_correct"])
+def test_a_learners_own_correct_file_passes(reports, key):
+    report = reports[key]
     assert report.all_passed, [(r.name, r.message) for r in report.results if not r.passed]
 
 
@@ -182,6 +190,36 @@ def test_the_scaffold_itself_fails_with_not_implemented_yet(reports, exercise):
             "train_step: simultaneous update",
             ["before the deltas"],
             "backward: matches finite differences",
+        ),
+        (
+            "digits_softmax_no_shift",
+            "softmax: large logits",
+            ["overflow", "subtract each row's largest z"],
+            "softmax: values",
+        ),
+        (
+            "digits_summed_gradient",
+            "backward: gradient check",
+            ["relative error", "6 times too large", "summed cost", "mean over the batch"],
+            "cross_entropy: mean over the samples",
+        ),
+        (
+            "digits_no_shuffle",
+            "sgd_epoch: shuffles with rng",
+            ["in their given order", "shuffle"],
+            "backward: gradient check",
+        ),
+        (
+            "autoencoder_untied_gradient",
+            "backward: gradient check",
+            ["only the encoder's part", "decoder's part"],
+            "encode and decode: values",
+        ),
+        (
+            "digits_bias_not_summed",
+            "backward: shapes",
+            ["db1 has one row per sample", "delta.sum(axis=0)"],
+            "forward: activations",
         ),
     ],
 )

@@ -80,7 +80,6 @@ EXERCISES: dict[str, Exercise] = {
             " sanity checks, live progress, confusion matrix, mistakes; quadratic against cross-entropy.",
             step=4,
             resource_ids=("nielsen-nndl-chapter-1",),
-            practice=False,
             data=DIGITS_DATA,
         ),
         Exercise(
@@ -90,7 +89,6 @@ EXERCISES: dict[str, Exercise] = {
             " error against the mean image, learned filters; with --hidden 2, the codes as a scatter plot.",
             step=7,
             resource_ids=("theano-denoising-autoencoders",),
-            practice=False,
             data=DIGITS_DATA,
         ),
     )

@@ -47,8 +47,11 @@ def init_params(n_visible: int, n_hidden: int, seed) -> tuple[np.ndarray, np.nda
 
 
 def corrupt(X, noise: float, rng) -> np.ndarray:
-    """x̃: a copy of X (any shape) with each entry set to 0 with probability ``noise`` (masking noise)."""
-    return X * (rng.random(X.shape) >= noise)
+    """x̃: a copy of X (any shape) with each entry set to 0 with probability ``noise`` (masking noise).
+
+    ``rng`` is a ``np.random.Generator``, or a seed for one.
+    """
+    return X * (np.random.default_rng(rng).random(X.shape) >= noise)
 
 
 def encode(params, X_tilde) -> np.ndarray:
@@ -91,9 +94,11 @@ def backward(params, X_tilde, H, Z, X):
 def sgd_epoch(params, X, lr: float, batch_size: int, noise: float, rng) -> float:
     """One epoch of mini-batch SGD on the rows of X, updating ``params`` in place; the mean cost over the batches.
 
-    The rows are shuffled with ``rng``, cut into batches of ``batch_size``; each batch is corrupted afresh
-    (with the same ``rng``), and W, b, b′ each move by −η times their gradient, η = ``lr``.
+    The rows are shuffled with ``rng`` (a ``np.random.Generator``, or a seed for one), cut into batches of
+    ``batch_size``; each batch is corrupted afresh (with the same ``rng``), and W, b, b′ each move by −η
+    times their gradient, η = ``lr``.
     """
+    rng = np.random.default_rng(rng)  # default_rng(generator) is that generator
     X = X[rng.permutation(len(X))]
     total = 0.0
     for start in range(0, len(X), batch_size):

@@ -78,7 +78,7 @@ def quadratic(A, Y) -> float:
     return 0.5 * float(np.vdot(error, error)) / len(A)
 
 
-def cost(A, Y, cost_name: str = DEFAULT_COST) -> float:
+def cost(A, Y, cost_name: str = "cross-entropy") -> float:
     """The cost named ``cost_name`` ("cross-entropy" or "quadratic") of outputs A against targets Y."""
     return cross_entropy(A, Y) if cost_name == "cross-entropy" else quadratic(A, Y)
 
@@ -101,7 +101,7 @@ def relu(Z) -> np.ndarray:
     return np.maximum(Z, 0)
 
 
-def init_params(layer_sizes, seed, activation: str = DEFAULT_ACTIVATION) -> list[tuple[np.ndarray, np.ndarray]]:
+def init_params(layer_sizes, seed, activation: str = "sigmoid") -> list[tuple[np.ndarray, np.ndarray]]:
     """Random starting parameters for layers of the given sizes, e.g. (64, 32, 10); same seed, same numbers.
 
     W^l has shape (n_(l−1), n_l), drawn from a Gaussian of standard deviation 1/√n_(l−1) (Nielsen,
@@ -125,7 +125,7 @@ def init_params(layer_sizes, seed, activation: str = DEFAULT_ACTIVATION) -> list
     return params
 
 
-def forward(params, X, activation: str = DEFAULT_ACTIVATION, cost_name: str = DEFAULT_COST) -> list[np.ndarray]:
+def forward(params, X, activation: str = "sigmoid", cost_name: str = "cross-entropy") -> list[np.ndarray]:
     """The activations [a^0 = X, a^1, ..., a^L] of every layer (a^l of shape (n, n_l)).
 
     Hidden layers apply ``activation`` (σ or ReLU); the output layer applies softmax for the
@@ -141,7 +141,7 @@ def forward(params, X, activation: str = DEFAULT_ACTIVATION, cost_name: str = DE
     return activations
 
 
-def backward(params, activations, Y, activation: str = DEFAULT_ACTIVATION, cost_name: str = DEFAULT_COST):
+def backward(params, activations, Y, activation: str = "sigmoid", cost_name: str = "cross-entropy"):
     """The gradients [(∂C/∂W^l, ∂C/∂b^l), ...] of the batch's mean cost C, same shapes as ``params``.
 
     ``activations`` is what ``forward`` returned for the batch X; Y its targets, shape (n, n_L).
@@ -161,15 +161,15 @@ def backward(params, activations, Y, activation: str = DEFAULT_ACTIVATION, cost_
     return gradients
 
 
-def sgd_epoch(params, X, Y, lr, batch_size, rng, activation: str = DEFAULT_ACTIVATION, cost_name: str = DEFAULT_COST):
+def sgd_epoch(params, X, Y, lr, batch_size, rng, activation: str = "sigmoid", cost_name: str = "cross-entropy"):
     """One epoch of mini-batch SGD, updating ``params`` in place; returns the mean cost over the batches.
 
-    The rows of X and Y are shuffled with ``rng`` (a ``np.random.Generator``), cut into mini-batches of
-    ``batch_size`` rows (the last one may be smaller), and for each batch W ← W − η ∂C/∂W and
-    b ← b − η ∂C/∂b with η = ``lr`` and C the batch's mean cost (Nielsen's update_mini_batch).
-    Each batch's cost is that before its update.
+    The rows of X and Y are shuffled with ``rng`` (a ``np.random.Generator``, or a seed for one), cut
+    into mini-batches of ``batch_size`` rows (the last one may be smaller), and for each batch
+    W ← W − η ∂C/∂W and b ← b − η ∂C/∂b with η = ``lr`` and C the batch's mean cost (Nielsen's
+    update_mini_batch). Each batch's cost is that before its update.
     """
-    order = rng.permutation(len(X))
+    order = np.random.default_rng(rng).permutation(len(X))  # default_rng(generator) is that generator
     X, Y = X[order], Y[order]  # one copy per epoch; every batch below is then a view, not a copy
     total = 0.0
     for start in range(0, len(X), batch_size):
@@ -207,8 +207,8 @@ def train(
     batch_size: int = DEFAULT_BATCH_SIZE,
     lr: float = DEFAULT_LR,
     seed: int = DEFAULT_SEED,
-    activation: str = DEFAULT_ACTIVATION,
-    cost_name: str = DEFAULT_COST,
+    activation: str = "sigmoid",
+    cost_name: str = "cross-entropy",
     report: Callable[[EpochRecord], None] | None = None,
 ) -> list[EpochRecord]:
     """``epochs`` epochs of ``sgd_epoch`` on (X, labels), updating ``params`` in place; one record per epoch.
