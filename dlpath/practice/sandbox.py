@@ -259,7 +259,9 @@ class Sandbox:
         reply = self._receive()
         problem = reply.get("loaded")
         if not isinstance(problem, str):
-            raise self._stop("the grading process answered something else than the loading of the file")
+            raise self._stop(
+                "the grader received a reply it did not ask for: did your code write to one of its pipes?"
+            )
         return problem
 
     def call(

@@ -75,6 +75,41 @@ MAZUR_NOTE = (  # how the walkthrough of ``mazur_example`` compares with the pos
 )
 
 
+# The numbers Mazur's post publishes for this step, by the name of the walkthrough line they belong to.
+# The post rounds them to 9 decimals (w2⁺ to w4⁺ to 8) and keeps the biases fixed; E_total⁺ is not here
+# since dlpath updates the biases (the post's is 0.291027924).
+MAZUR_PUBLISHED = {
+    "net_h1": 0.3775,
+    "out_h1": 0.593269992,
+    "out_h2": 0.596884378,
+    "net_o1": 1.105905967,
+    "out_o1": 0.75136507,
+    "out_o2": 0.772928465,
+    "E_o1": 0.274811083,
+    "E_o2": 0.023560026,
+    "E_total": 0.298371109,
+    "δ_o1": 0.138498562,
+    "∂E/∂w5": 0.082167041,
+    "∂E/∂out_h1": 0.036350306,
+    "∂E/∂w1": 0.000438568,
+    "w1⁺": 0.149780716,
+    "w2⁺": 0.19956143,
+    "w3⁺": 0.24975114,
+    "w4⁺": 0.29950229,
+    "w5⁺": 0.35891648,
+    "w6⁺": 0.408666186,
+    "w7⁺": 0.511301270,
+    "w8⁺": 0.561370121,
+}
+PUBLISHED_TOLERANCE = 1e-8  # the published numbers' rounding (8 or 9 decimals), with room for the last digit
+
+
+def published_weights_after_step() -> list[np.ndarray]:
+    """Mazur's published weights after the step, as W^1 and W^2 (shapes (2, 2)), numbered as ``weight_names``."""
+    names = weight_names([2, 2, 2])
+    return [np.vectorize(lambda n: MAZUR_PUBLISHED[f"{n}⁺"], otypes=[float])(layer) for layer in names]
+
+
 def load_network(path: Path, need_sample: bool = True) -> Network:
     """A Network from a JSON file; ExerciseError naming the file and the problem if it is unusable.
 
