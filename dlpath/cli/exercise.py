@@ -54,6 +54,10 @@ PracticeOption = Annotated[
 CheckOption = Annotated[bool, typer.Option("--check", help="Test your practice file against the exercise.")]
 HintOption = Annotated[bool, typer.Option("--hint", help="Show the next hint for the practice exercise.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="With --practice: overwrite an existing practice file.")]
+WatchOption = Annotated[
+    bool,
+    typer.Option("--watch", help="Check your practice file, then again each time you save it (Ctrl-C to stop)."),
+]
 TimeLimitOption = Annotated[
     float, typer.Option("--time-limit", help="With --check: seconds your code may run before it is stopped.")
 ]
@@ -64,16 +68,26 @@ JsonOption = Annotated[
 
 
 def _practice_mode(
-    name: str, path: Path | None, practice: bool, check: bool, hint: bool, force: bool, time_limit: float
+    name: str,
+    path: Path | None,
+    practice: bool,
+    check: bool,
+    hint: bool,
+    force: bool,
+    time_limit: float,
+    watch: bool = False,
 ) -> bool:
     """Run the practice action asked for, if any; True when one ran (the demo is then skipped)."""
-    chosen = [flag for flag, on in (("--practice", practice), ("--check", check), ("--hint", hint)) if on]
+    flags = (("--practice", practice), ("--check", check and not watch), ("--watch", watch), ("--hint", hint))
+    chosen = [flag for flag, on in flags if on]
     if len(chosen) > 1:
-        raise ExerciseError(f"{' and '.join(chosen)} cannot be combined: choose one of --practice, --check, --hint")
+        raise ExerciseError(
+            f"{' and '.join(chosen)} cannot be combined: choose one of --practice, --check, --watch, --hint"
+        )
     if not chosen:
         if path is not None:
             raise ExerciseError(
-                f"the file {path} is only used with --practice or --check"
+                f"the file {path} is only used with --practice, --check or --watch"
                 f" (e.g. 'dlpath exercise {name} --practice {path}')"
             )
         return False
@@ -81,6 +95,8 @@ def _practice_mode(
 
     if practice:
         practice_cli.scaffold(name, path, force)
+    elif watch:
+        raise typer.Exit(practice_cli.watch(name, path, time_limit))
     elif check:
         raise typer.Exit(practice_cli.check(name, path, time_limit))
     else:
@@ -145,6 +161,7 @@ _PRACTICE_PARAMETERS = (
     ("hint", HintOption, False),
     ("force", ForceOption, False),
     ("time_limit", TimeLimitOption, 10.0),
+    ("watch", WatchOption, False),
 )
 
 
@@ -165,8 +182,8 @@ def _command(exercise: Exercise, demo: ModuleType) -> None:
         practice = {n: values.pop(n) for n, _, _ in _PRACTICE_PARAMETERS}
         path = values.pop("path")
         json_output = values.pop("json_output")
-        if json_output and (practice["practice"] or practice["check"] or practice["hint"]):
-            raise ExerciseError("--json is for a run of the exercise: drop --practice, --check or --hint")
+        if json_output and any(practice[n] for n in ("practice", "check", "hint", "watch")):
+            raise ExerciseError("--json is for a run of the exercise: drop --practice, --check, --watch or --hint")
         if _practice_mode(exercise.name, path, **practice):
             return
         options = {n: v.value if isinstance(v, StrEnum) else v for n, v in values.items()}

@@ -101,6 +101,50 @@ def check(name: str, path: Path | None, time_limit: float) -> int:
     return int(ExitCode.OK)
 
 
+def watch(name: str, path: Path | None, time_limit: float, *, interval: float = 0.5, rounds: int | None = None) -> int:
+    """``check``, then again each time the file is saved, until Ctrl-C; the exit code of the last check.
+
+    The file is looked at every ``interval`` seconds (its modification time and size): no extra
+    dependency, and an editor that saves by renaming a new file over the old one is seen too. While the
+    file is missing (mid-save), nothing is checked. ``rounds`` stops after that many checks (for tests).
+    """
+    import time
+
+    from rich.text import Text
+
+    from dlpath.practice.scaffold import practice_file
+    from dlpath.practice.specs import find_spec
+
+    target = practice_file(find_spec(name).name, path)
+    out = common.console()
+    status, done, last = int(ExitCode.OK), 0, None
+    try:
+        while rounds is None or done < rounds:
+            stamp = _stamp(target)
+            if stamp is not None and stamp != last:
+                if done:
+                    out.print()
+                status = check(name, path, time_limit)
+                last, done = stamp, done + 1  # a save during the check is seen next time round
+                out.print(Text(f"Watching {target}: saving it checks it again (Ctrl-C to stop).", style="dim"))
+            elif stamp is None and last is None:
+                check(name, path, time_limit)  # raises the error that names the missing file
+            else:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    return status
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(modification time in ns, size) of the file, or None when it is not there."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
 def _heading(report: GradingReport) -> Text:
     from rich.text import Text
 
