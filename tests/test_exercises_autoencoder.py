@@ -153,3 +153,11 @@ def test_command_rejects_bad_options_in_one_line(args, message):
     result = runner.invoke(app, ["exercise", "autoencoder", *args])
     assert result.exit_code == 2
     assert f"error: {message}" in result.output and "Traceback" not in result.output
+
+
+def test_without_noise_the_verdict_says_copying_can_explain_a_low_error():
+    result = runner.invoke(app, ["exercise", "autoencoder", "--noise", "0", "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "0% of their pixels masked" in flat and "by copying their input" in flat
+    assert "has learned what digits look like" not in flat

@@ -281,3 +281,22 @@ def test_command_rejects_bad_options_in_one_line(args, message):
     result = runner.invoke(app, ["exercise", "digits", *args])
     assert result.exit_code == 2
     assert f"error: {message}" in result.output and "Traceback" not in result.output
+
+
+def test_sanity_check_advice_follows_what_went_wrong(split):
+    from dlpath.exercises.digits import views
+
+    overshoot = ex.overfit_small(split, ex.Config(lr=100.0), max_epochs=30)
+    text = " ".join(str(line) for line in views.sanity_checks(ex.initial_cost(split, ex.Config()), overshoot,
+                                                               "cross-entropy").renderables)
+    assert not overshoot.succeeded and overshoot.final_cost > overshoot.start_cost
+    assert "smaller --lr" in text and "larger --lr" not in text
+    slow = ex.overfit_small(split, ex.Config(lr=0.01), max_epochs=5)
+    text = " ".join(str(line) for line in views.sanity_checks(ex.initial_cost(split, ex.Config()), slow,
+                                                               "cross-entropy").renderables)
+    assert "larger --lr" in text and "smaller --lr" not in text
+
+
+def test_one_epoch_is_singular():
+    result = runner.invoke(app, ["exercise", "digits", "--epochs", "1", "--hidden", "8"])
+    assert result.exit_code == 0 and "after 1 epoch in" in result.output

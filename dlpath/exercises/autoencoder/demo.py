@@ -71,8 +71,13 @@ def run(
         f" digits.\nData: {ORIGIN}.",
     )
     baseline_error = ex.ae.mean_image_error(split.train.inputs, split.test.inputs)
-    out.print(views.Text("Training (test error: mean squared error per pixel, clean test digits rebuilt from"
-                         " corrupted copies)", style="bold"))
+    out.print(
+        views.Text(
+            f"Training (test error: mean squared error per pixel of the clean test digits, rebuilt from copies with"
+            f" {noise:.0%} of their pixels masked)",
+            style="bold",
+        )
+    )
     result = ex.train_run(split, config, lambda r: out.print(views.epoch_line(r, epochs, baseline_error)))
     out.print()
     out.print(views.examples_view(ex.examples(split, result), noise))
@@ -84,7 +89,13 @@ def run(
         f" {result.baseline_error:.4f} for always answering the mean training image: {fraction:.2f} of that"
         " baseline. "
         + (
-            "A third or less: the network has learned what digits look like, not just their average."
+            (
+                "A third or less: the network has learned what digits look like, not just their average."
+                if noise > 0
+                else "A third or less. Without noise this is plain reconstruction, which enough hidden units can"
+                " reach by copying their input: the masking noise (--noise) is what makes an autoencoder learn"
+                " how digits look."
+            )
             if good
             else "More than a third of it: train longer (--epochs), or try more --hidden units or another --lr."
         ),

@@ -102,7 +102,8 @@ def run(
     say(
         out,
         f"Test accuracy {final.test_accuracy:.1%} ({int((predicted == split.test.labels).sum())} of"
-        f" {len(predicted)} right) after {epochs} epochs in {result.seconds:.2f} s; training accuracy"
+        f" {len(predicted)} right) after {epochs} epoch{'s' if epochs != 1 else ''} in {result.seconds:.2f} s;"
+        " training accuracy"
         f" {final.train_accuracy:.1%}.",
         "bold",
     )

@@ -58,10 +58,14 @@ def sanity_checks(initial: InitialCost, overfit: Overfit, cost_name: str) -> Gro
             " A network that cannot do this has a bug (often in the gradients)."
         )
     else:
+        advice = (
+            "the cost went up: the steps overshoot, try a smaller --lr."
+            if not overfit.final_cost < overfit.start_cost
+            else "try a larger --lr or more --hidden units."
+        )
         text = (
             f"It did not learn {overfit.samples} digits by heart in {overfit.tried} full-batch steps"
-            f" ({overfit.accuracy:.0%} right, cost {overfit.start_cost:.3g} → {overfit.final_cost:.3g}):"
-            " try a larger --lr or more --hidden units."
+            f" ({overfit.accuracy:.0%} right, cost {overfit.start_cost:.3g} → {overfit.final_cost:.3g}): {advice}"
         )
     second = Text.assemble((f"{mark} ", style), text)
     return Group(Text("Sanity checks before training", style="bold"), first, second)
