@@ -300,3 +300,17 @@ def test_sanity_check_advice_follows_what_went_wrong(split):
 def test_one_epoch_is_singular():
     result = runner.invoke(app, ["exercise", "digits", "--epochs", "1", "--hidden", "8"])
     assert result.exit_code == 0 and "after 1 epoch in" in result.output
+
+
+def test_practice_names_an_update_that_climbs(tmp_path):
+    from pathlib import Path
+
+    from dlpath.practice.grading import grade_in_process
+
+    correct = Path(__file__).parent / "fixtures" / "practice" / "digits_correct.py"
+    climbing = tmp_path / "digits.py"
+    climbing.write_text(correct.read_text().replace("W -= lr * dW", "W += lr * dW"))
+    report = grade_in_process("digits", climbing)
+    failed = {r.name: r.message for r in report.results if not r.passed}
+    assert "it moved uphill" in failed["sgd_epoch: one batch is one gradient step"]
+    assert "backward: gradient check" not in failed  # blamed on the loop, not on the gradient

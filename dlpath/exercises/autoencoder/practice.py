@@ -17,6 +17,7 @@ from dlpath.practice.specs import PracticeSpec
 GRADIENT_TOLERANCE = 1e-5
 SAMPLES = 5
 BASELINE_FRACTION = 1 / 3
+RETRY_BELOW = 0.5  # a run this close to the target is tried from a second seed before failing
 
 _TIED = "the decoder uses the encoder's weights transposed: z = sigmoid(h @ W.T + b_prime)"
 
@@ -170,8 +171,11 @@ def _sgd_one_batch(ctx: Context) -> None:
             "params moved by -lr * gradient",
             "params unchanged",
         )
+    advice = ": without noise, one batch of every row is one gradient step, W ← W - lr * dW"
+    if all(np.allclose(a, p + lr * g) for a, p, g in zip(after, params, grads, strict=True)):
+        advice = ": the parameters moved uphill: subtract lr * gradient, do not add it"
     for name, a, e in zip(("W", "b", "b_prime"), after, expected, strict=True):
-        expect_array(f"{what}: {name}", a, e, advice=": without noise, one batch of every row is one gradient step")
+        expect_array(f"{what}: {name}", a, e, advice=advice)
     expect_number(
         f"{what}: the returned mean cost",
         reply.value,
@@ -204,9 +208,12 @@ def _reaches_target(ctx: Context) -> None:
         if error <= BASELINE_FRACTION * baseline:
             return
         fractions.append(error / baseline)
+        if not error <= RETRY_BELOW * baseline:  # far off: not the luck of one run, another seed would not help
+            break
     raise Failed(
         f"trained with your sgd_epoch ({ref.DEFAULT_EPOCHS} epochs, {ref.DEFAULT_HIDDEN} hidden units, noise"
-        f" {ref.DEFAULT_NOISE:g}, lr {ref.DEFAULT_LR:g}, from seeds 0 and 1), the test reconstruction error was"
+        f" {ref.DEFAULT_NOISE:g}, lr {ref.DEFAULT_LR:g},"
+        f" {'from seed 0' if len(fractions) == 1 else 'from seeds 0 and 1'}), the test reconstruction error was"
         f" {', '.join(f'{f:.2f}' for f in fractions)} of the mean image's, above a third: the earlier checks say"
         " which function to look at",
         "at most 0.33 of the baseline",

@@ -30,6 +30,7 @@ from dlpath.practice.specs import PracticeSpec
 GRADIENT_TOLERANCE = 1e-5  # max relative error between backward and central differences for a pass
 SAMPLES = 6  # rows of the small batches the gradient checks use
 TARGET_ACCURACY = 0.96
+RETRY_ABOVE = 0.9  # a run this close to the target is tried from a second seed before failing
 OVERFIT_LR = 5.0  # a large step: the reference learns the 20 digits in about 60 epochs with it
 OVERFIT_EPOCHS = 300
 INITIAL_COST_SAMPLES = 300  # enough digits for the mean cost to settle near ln 10
@@ -254,10 +255,13 @@ def _sgd_one_batch(ctx: Context) -> None:
             "params moved by -lr * gradient",
             "params unchanged",
         )
-    for layer, ((W, b), (eW, eb)) in enumerate(zip(after, expected, strict=True), start=1):
-        advice = ": one batch holding every row is one step of gradient descent, W ← W - lr * dW"
-        expect_array(f"{what}: W{layer}", W, eW, advice=advice)
-        expect_array(f"{what}: b{layer}", b, eb, advice=advice)
+    step = ": one batch holding every row is one step of gradient descent, W ← W - lr * dW"
+    uphill = ": it moved uphill: subtract lr * gradient, do not add it"
+    for layer, ((W, b), (eW, eb), (W0, b0), (dW, db)) in enumerate(
+        zip(after, expected, params, grads, strict=True), start=1
+    ):
+        expect_array(f"{what}: W{layer}", W, eW, advice=uphill if np.allclose(W, W0 + lr * dW) else step)
+        expect_array(f"{what}: b{layer}", b, eb, advice=uphill if np.allclose(b, b0 + lr * db) else step)
     expect_number(
         f"{what}: the returned mean cost",
         reply.value,
@@ -360,8 +364,10 @@ def _overfits(ctx: Context) -> None:
         cost = ctx.reference.cross_entropy(outputs, Y)
         if ctx.reference.accuracy(outputs, labels) == 1.0 and cost <= 0.01 * start:
             return
+        if not cost < 10 * start:  # diverging (or NaN): more epochs will not bring it back
+            break
     raise Failed(
-        f"your network did not learn 20 digits by heart: after {OVERFIT_EPOCHS} full-batch epochs of sgd_epoch"
+        f"your network did not learn 20 digits by heart: after {epoch} full-batch epochs of sgd_epoch"
         f" (lr = {OVERFIT_LR:g}) the cost went from {start:.3g} to {cost:.3g} with"
         f" {ctx.reference.accuracy(outputs, labels):.0%} right; a working network drives it below 1% of the start",
         "100% right and a cost below 1% of the start",
@@ -393,9 +399,12 @@ def _reaches_target(ctx: Context) -> None:
         if accuracy >= TARGET_ACCURACY:
             return
         reached.append(accuracy)
+        if accuracy < RETRY_ABOVE:  # far below: not the luck of one shuffle, so another seed would not help
+            break
     raise Failed(
         f"trained with your sgd_epoch ({ctx.reference.DEFAULT_EPOCHS} epochs, batch"
-        f" {ctx.reference.DEFAULT_BATCH_SIZE}, lr {ctx.reference.DEFAULT_LR:g}, from seeds 0 and 1), the network"
+        f" {ctx.reference.DEFAULT_BATCH_SIZE}, lr {ctx.reference.DEFAULT_LR:g},"
+        f" {'from seed 0' if len(reached) == 1 else 'from seeds 0 and 1'}), the network"
         f" reached {', '.join(f'{a:.1%}' for a in reached)} test accuracy, below {TARGET_ACCURACY:.0%}: the earlier"
         " checks say which function to look at",
         f"at least {TARGET_ACCURACY:.0%}",
