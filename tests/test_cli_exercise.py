@@ -385,7 +385,7 @@ def test_practice_check_and_hint_are_mutually_exclusive(name, flags):
 def test_a_practice_file_without_practice_or_check_is_an_error(name):
     result = run(name, "mine.py")
     assert result.exit_code == 2
-    assert "only used with --practice, --check or --watch" in result.stderr
+    assert "only used with --practice or --check" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "gradient-descent", "backprop"])

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dlpath import progress
-from dlpath.cli import app, common
+from dlpath.cli import app
 from dlpath.cli import practice as practice_cli
 from dlpath.errors import NotFoundError
+from dlpath.practice.scaffold import PracticeFileError
 from dlpath.practice.specs import find_spec
 
 runner = CliRunner()
@@ -119,12 +120,11 @@ def test_hints_come_one_more_each_time_and_are_remembered(in_tmp):
 
 
 def test_rendering_functions_raise_dlpath_errors_for_user_mistakes(in_tmp):
-    common.reset(None)
     with pytest.raises(NotFoundError):
         practice_cli.check("softmax", None, 2.0)
     with pytest.raises(NotFoundError):
         practice_cli.hint("softmax")
-    with pytest.raises(practice_cli.PracticeFileError, match="there is no file"):
+    with pytest.raises(PracticeFileError, match="there is no file"):
         practice_cli.check("sigmoid", in_tmp / "missing.py", 2.0)
 
 

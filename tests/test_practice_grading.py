@@ -375,3 +375,31 @@ def test_loading_dlpaths_own_solution_at_run_time_is_flagged(reports, key):
     assert not report.all_passed and report.uses_reference
     assert "uses dlpath's own solution" in report.results[0].message
     assert all(not r.ran for r in report.results[1:])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_sandbox_dies_with_the_grader():
+    import shutil
+    import subprocess
+
+    script = (
+        "import time\nfrom pathlib import Path\nfrom dlpath.practice.process import spawn\n"
+        "s = spawn('dlpath.exercises.sigmoid', Path('.'), time_limit=30, memory_limit=None)\n"
+        "print(s.proc.pid, s.home, flush=True)\ntime.sleep(60)\n"
+    )
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    home = ""
+    try:
+        pid, home = grader.stdout.readline().split()
+        grader.kill()  # SIGKILL: the grader cannot clean up after itself
+        grader.wait()
+        for _ in range(1000):
+            if not _alive(int(pid)):
+                break
+            time.sleep(0.01)
+        assert not _alive(int(pid))
+    finally:
+        grader.kill()
+        grader.wait()
+        if home:
+            shutil.rmtree(home, ignore_errors=True)

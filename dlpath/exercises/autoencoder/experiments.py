@@ -40,10 +40,12 @@ class Run(NamedTuple):
 
     @property
     def test_error(self) -> float:
+        """The test set's denoising squared error per pixel after the last epoch."""
         return self.history[-1].test_error
 
     @property
     def fraction_of_baseline(self) -> float:
+        """The test error as a fraction of the mean image's (at most 1/3 is the target)."""
         return self.test_error / self.baseline_error
 
 

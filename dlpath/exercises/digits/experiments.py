@@ -49,6 +49,7 @@ class Run(NamedTuple):
 
     @property
     def test_accuracy(self) -> float:
+        """The test accuracy after the last epoch, as a fraction."""
         return self.history[-1].test_accuracy
 
 
@@ -103,6 +104,7 @@ class InitialCost(NamedTuple):
 
     @property
     def close(self) -> bool:
+        """Within INITIAL_COST_TOLERANCE (5%) of the expected value."""
         return abs(self.value - self.expected) <= INITIAL_COST_TOLERANCE * self.expected
 
 
@@ -129,6 +131,7 @@ class Overfit(NamedTuple):
 
     @property
     def succeeded(self) -> bool:
+        """The samples were learned by heart within the epochs tried."""
         return self.epochs is not None
 
 
