@@ -18,8 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,7 +34,9 @@ def torch_python(argv: list[str]) -> str | None:
 class TorchWorker:
     """A running ``torch_worker.py``: ``block(epochs)`` trains that many epochs there and returns the seconds."""
 
-    def __init__(self, python: str, kind: str, setup: dict[str, np.ndarray]) -> None:
+    def __init__(self, python: str, kind: str, setup: dict[str, Any]) -> None:
+        import numpy as np  # here, not at the top: the benchmarks choose NumPy's threads before it loads
+
         self._folder = tempfile.TemporaryDirectory()
         path = Path(self._folder.name) / "setup.npz"
         np.savez(path, **setup)
@@ -93,17 +94,30 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:7.2f} ms"
 
 
-def command_seconds(arguments: list[str], runs: int = 5) -> float:
-    """Median wall time of ``python -m dlpath ARGUMENTS`` as a fresh process, in a throwaway DLPATH_HOME."""
-    times = []
+def command_seconds(arguments: list[str], runs: int = 5) -> tuple[float, float]:
+    """Medians of ``python -m dlpath ARGUMENTS`` as a fresh process, in a throwaway DLPATH_HOME: (wall seconds,
+    CPU seconds of the process, user + system). On a busy machine the wall time also counts waiting for a
+    core; the CPU time is the work the command itself does."""
+    import resource
+
+    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, NO_COLOR="1", DLPATH_HOME=home)  # never the learner's own progress store
         env.pop("DLPATH_CATALOG", None)
         for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "dlpath", *arguments],
                 env=env, check=True, stdout=subprocess.DEVNULL, cwd=HERE.parent,
             )
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def one_blas_thread() -> None:
+    """One BLAS thread for NumPy, as the exercise commands ask for (dlpath.exercises.threads); before NumPy loads."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
