@@ -71,12 +71,11 @@ def run(
         f" digits.\nData: {ORIGIN}.",
     )
     baseline_error = ex.ae.mean_image_error(split.train.inputs, split.test.inputs)
-    out.print(
-        views.Text(
-            f"Training (test error: mean squared error per pixel of the clean test digits, rebuilt from copies with"
-            f" {noise:.0%} of their pixels masked)",
-            style="bold",
-        )
+    say(
+        out,
+        f"Training (test error: mean squared error per pixel of the clean test digits, rebuilt from copies with"
+        f" {noise:.0%} of their pixels masked)",
+        "bold",
     )
     result = ex.train_run(split, config, lambda r: out.print(views.epoch_line(r, epochs, baseline_error)))
     out.print()

@@ -10,7 +10,7 @@ from rich.columns import Columns
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.style import Style
 from rich.table import Table
-from rich.text import Text  # noqa: F401 - also used by demo as views.Text
+from rich.text import Text
 
 from dlpath.exercises.charts import Pixels, _colourful
 

@@ -87,13 +87,13 @@ def run(
     out.print()
 
     if cost == "quadratic":
-        out.print(views.Text("Training with the quadratic cost, then with cross-entropy from the same start", "bold"))
+        say(out, "Training with the quadratic cost, then with cross-entropy from the same start", "bold")
         comparison = ex.compare_costs(
             split, config, lambda name, r: out.print(views.epoch_line(r, epochs, f"{name:>13}  "))
         )
         result = comparison.quadratic
     else:
-        out.print(views.Text("Training", style="bold"))
+        say(out, "Training", "bold")
         result = ex.train_run(split, config, lambda r: out.print(views.epoch_line(r, epochs)))
 
     final = result.history[-1]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.columns import Columns
 from rich.console import Group
 from rich.table import Table
-from rich.text import Text  # noqa: F401 - also used by demo as views.Text
+from rich.text import Text
 
 from dlpath.exercises.charts import Pixels
 
