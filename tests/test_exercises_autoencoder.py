@@ -161,3 +161,27 @@ def test_without_noise_the_verdict_says_copying_can_explain_a_low_error():
     flat = " ".join(result.output.split())
     assert "0% of their pixels masked" in flat and "by copying their input" in flat
     assert "has learned what digits look like" not in flat
+
+
+def test_views_draw_in_colour_and_in_plain_text():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from dlpath.exercises.autoencoder.views import CodeScatter, filters_view
+    from dlpath.exercises.digits.views import confusion_table, digit
+
+    drawings = [
+        digit(np.arange(64).reshape(8, 8) % 17),
+        filters_view(np.random.default_rng(0).uniform(-1, 1, (3, 8, 8)), 3),
+        CodeScatter([(0.1, 0.2), (0.5, 0.9)], [3, 7]),
+        confusion_table(np.eye(10, dtype=int) * 5),
+    ]
+    colour = Console(file=StringIO(), force_terminal=True, color_system="truecolor", width=80)
+    plain = Console(file=StringIO(), width=80, no_color=True)
+    for console in (colour, plain):
+        for drawing in drawings:
+            console.print(drawing)
+    assert "\x1b[48;2" in colour.file.getvalue()  # pixels as background colours
+    text = plain.file.getvalue()
+    assert "\x1b" not in text and "@@" in text and "3" in text and "7" in text  # ramp shades, digits as markers
