@@ -163,7 +163,7 @@ def test_without_noise_the_verdict_says_copying_can_explain_a_low_error():
     assert "has learned what digits look like" not in flat
 
 
-def test_views_draw_in_colour_and_in_plain_text():
+def test_views_draw_in_colour_and_in_plain_text(monkeypatch):
     from io import StringIO
 
     from rich.console import Console
@@ -177,6 +177,7 @@ def test_views_draw_in_colour_and_in_plain_text():
         CodeScatter([(0.1, 0.2), (0.5, 0.9)], [3, 7]),
         confusion_table(np.eye(10, dtype=int) * 5),
     ]
+    monkeypatch.delenv("NO_COLOR")  # set for every test by conftest; Rich would honour it
     colour = Console(file=StringIO(), force_terminal=True, color_system="truecolor", width=80)
     plain = Console(file=StringIO(), width=80, no_color=True)
     for console in (colour, plain):

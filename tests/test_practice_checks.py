@@ -76,7 +76,9 @@ def test_the_scaffold_fails_every_check_with_not_implemented_yet(tmp_path, exerc
         # backprop: one fixture per mistake class of the issue
         ("backprop", "backprop_transposed_gradient", "backward: the worked example's gradients", ["dW is transposed"]),
         ("backprop", "backprop_init_symmetric", "init_params: a start that can learn", ["start with the same weights"]),
+        ("backprop", "backprop_init_zeros", "init_params: seeded and random", ["every weight the same value (0)"]),
         ("backprop", "backprop_init_too_large", "init_params: a start that can learn", ["far too large", "σ'"]),
+        ("backprop", "backprop_init_too_small", "init_params: a start that can learn", ["very small", "plateau"]),
         ("backprop", "backprop_until_loss_late", "train: stops at until_loss", ["one step past it"]),
         ("backprop", "backprop_negated_gradient", "backward: matches finite differences", ["wrong sign"]),
         ("backprop", "backprop_mean_not_sum", "backward: matches finite differences", ["divided by the number of"]),
@@ -115,6 +117,7 @@ BLAME = {
     "backprop_until_loss_late": {"train: stops at until_loss"},
     "backprop_init_symmetric": {"init_params: a start that can learn"},
     "backprop_init_too_large": {"init_params: a start that can learn"},
+    "backprop_init_too_small": {"init_params: a start that can learn"},
     "backprop_float32": {"forward:", "train: solves XOR"},
     "backprop_transposed_gradient": {"backward:", "train: solves XOR"},
     "backprop_update_before_deltas": {"train_step:"},
@@ -174,8 +177,9 @@ def test_the_reference_reproduces_every_published_number_of_the_worked_example()
         assert values[name] == pytest.approx(published, abs=wt.PUBLISHED_TOLERANCE), name
 
 
-def test_a_learners_own_correct_backprop_passes():
-    report = grade_in_process("backprop", FIXTURES / "backprop_correct.py")
+@pytest.mark.parametrize("fixture", ["backprop_correct", "backprop_correct_keywords"])
+def test_a_learners_own_correct_backprop_passes(fixture):
+    report = grade_in_process("backprop", FIXTURES / f"{fixture}.py")
     assert report.all_passed, failures(report)
 
 

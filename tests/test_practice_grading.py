@@ -40,6 +40,7 @@ def reference_source(exercise: str) -> str:
 FIXTURE_RUNS = {
     "backprop_correct": ("backprop", "backprop_correct.py", LONG),
     "digits_correct": ("digits", "digits_correct.py", LONG),
+    "backprop_correct_keywords": ("backprop", "backprop_correct_keywords.py", LONG),
     "chatty_correct": ("sigmoid", "chatty_correct.py", LONG),
     "sigmoid_missing_factor": ("sigmoid", "sigmoid_missing_factor.py", LONG),
     "bp_swapped_shapes": ("backprop", "backprop_swapped_shapes.py", LONG),
@@ -134,8 +135,9 @@ def test_reference_implementation_passes_every_check(reports, exercise):
     assert report.stopped == ""
 
 
-def test_a_learners_own_correct_backprop_passes(reports):
-    report = reports["backprop_correct"]
+@pytest.mark.parametrize("key", ["backprop_correct", "backprop_correct_keywords"])
+def test_a_learners_own_correct_backprop_passes(reports, key):
+    report = reports[key]  # the second calls train_step (dlpath's, in some checks) with a keyword argument
     assert report.all_passed, [(r.name, r.message) for r in report.results if not r.passed]
 
 

@@ -308,8 +308,8 @@ class LocalLearner:
     def _reference_function(self, name: str) -> Callable:
         reference = getattr(self.reference, name)
 
-        def call_reference(*args: Any) -> Any:
-            return codec.roundtrip(reference(*codec.roundtrip(args)))
+        def call_reference(*args: Any, **kwargs: Any) -> Any:
+            return codec.roundtrip(reference(*codec.roundtrip(args), **codec.roundtrip(kwargs)))
 
         return call_reference
 

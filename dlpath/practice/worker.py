@@ -90,8 +90,8 @@ def _callback(name: str, request_fd: int, reply_fd: int):  # noqa: ANN202 - a fu
     """A stand-in for the learner's ``name`` that asks the grader to run the reference's instead."""
     from dlpath.practice import codec
 
-    def reference(*args):  # noqa: ANN202 - whatever the reference returns
-        codec.write_frame(reply_fd, {"callback": name, "args": codec.encode(args)})
+    def reference(*args, **kwargs):  # noqa: ANN202 - whatever the reference returns
+        codec.write_frame(reply_fd, {"callback": name, "args": codec.encode(args), "kwargs": codec.encode(kwargs)})
         answer = codec.read_frame(request_fd)
         if answer is None:
             os._exit(0)  # the grader is gone
