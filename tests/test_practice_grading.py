@@ -56,6 +56,7 @@ FIXTURE_RUNS = {
     "raise_at_import": ("sigmoid", "fault_raise_at_import.py", LONG),
     "wrong_type": ("sigmoid", "fault_wrong_type.py", LONG),
     "huge_output": ("sigmoid", "fault_huge_output.py", LONG),
+    "huge_return": ("sigmoid", "fault_huge_return.py", LONG),
     "syntax_error": ("sigmoid", "fault_syntax_error.py", LONG),
     "forge_fake_results": ("sigmoid", "forge_fake_results.py", LONG),
     "forge_patch_the_checker": ("sigmoid", "forge_patch_the_checker.py", LONG),
@@ -256,6 +257,12 @@ def test_huge_output_is_capped_and_stopped(reports):
     assert report.output_bytes > sandbox.OUTPUT_LIMIT
     assert len(report.output) <= sandbox.OUTPUT_KEPT
     assert report.output.startswith("debugging")
+
+
+def test_a_return_value_too_large_to_send_is_a_failed_check_not_a_grader_failure(reports):
+    result = by_name(reports["huge_return"])["sigmoid: shape and type"]
+    assert not result.passed and "too large to check" in result.message
+    assert reports["huge_return"].stopped == ""
 
 
 def test_syntax_error_is_a_failed_load_naming_the_line(reports):

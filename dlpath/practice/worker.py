@@ -81,7 +81,12 @@ def _serve(request_fd: int, reply_fd: int) -> None:
                 substitutes=substitutes,
             )
             _flush()
-            codec.write_frame(reply_fd, {"id": request.get("id"), **data})
+            try:
+                codec.write_frame(reply_fd, {"id": request.get("id"), **data})
+            except codec.ProtocolError:  # a value far larger than any check needs
+                too_large = f"over {codec.MAX_FRAME // 2**20} MiB as data"
+                raised = {"kind": "too_large", "summary": too_large, "where": "", "line": ""}
+                codec.write_frame(reply_fd, {"id": request.get("id"), "raised": raised})
         else:
             return
 

@@ -5,6 +5,7 @@ The checks run in the grader, the learner's code in the sandbox; ``dlpath.practi
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -234,7 +235,8 @@ def _init_seeded(ctx: Context) -> None:
             "different parameters",
         )
     weights = np.concatenate([np.ravel(np.asarray(W, dtype=float)) for W, _ in first])
-    if weights.size > 1 and np.ptp(weights) == 0:
+    biases_alike = all(np.ptp(np.asarray(b, dtype=float)) == 0 for _, b in first if np.size(b))
+    if weights.size > 1 and np.ptp(weights) == 0 and biases_alike:  # then every hidden unit starts alike
         raise Failed(
             f"init_params gives every weight the same value ({weights[0]:g}), whatever the seed: units that start"
             " equal learn the same thing, so draw the weights at random from np.random.default_rng(seed)",
@@ -250,11 +252,13 @@ def _init_seeded(ctx: Context) -> None:
 
 
 def _symmetric_units(params: list) -> tuple[int, int, int] | None:
-    """(layer, unit, unit) of two units of a layer that start with the same weights and bias, or None."""
-    for layer, (W, b) in enumerate(params, start=1):
+    """(layer, unit, unit) of two hidden units that start exactly alike, or None: the same weights in, the
+    same bias and the same weights out. Such units compute the same thing and get the same gradients,
+    so gradient descent can never tell them apart."""
+    for layer, ((W, b), (W_next, _)) in enumerate(pairwise(params), start=1):
         for j in range(W.shape[1]):
             for k in range(j + 1, W.shape[1]):
-                if np.array_equal(W[:, j], W[:, k]) and b[j] == b[k]:
+                if np.array_equal(W[:, j], W[:, k]) and b[j] == b[k] and np.array_equal(W_next[j], W_next[k]):
                     return layer, j + 1, k + 1
     return None
 
@@ -280,9 +284,10 @@ def _init_can_learn(ctx: Context) -> None:
         if same is not None:
             layer, j, k = same
             raise Failed(
-                f"init_params([2, 4, 1], {seed}): units {j} and {k} of layer {layer} start with the same weights"
-                " and bias: units that start equal get equal gradients and stay equal, so they learn the same"
-                " thing; draw the weights at random (a random start breaks the symmetry)",
+                f"init_params([2, 4, 1], {seed}): hidden units {j} and {k} of layer {layer} start exactly alike"
+                " (the same weights in, bias and weights out): units that start alike get equal gradients and"
+                " stay alike, so they learn the same thing; draw the weights at random (a random start breaks"
+                " the symmetry)",
                 "units that start different",
                 show(params[layer - 1][0]),
             )
