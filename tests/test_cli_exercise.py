@@ -534,6 +534,37 @@ def test_the_list_does_not_import_numpy():
     assert done.stdout.strip() == "False"
 
 
+# ------------------------------------------------------------------------------------------ --json
+
+
+@pytest.mark.parametrize(
+    ("args", "figures"),
+    [
+        (["sigmoid"], {"range": 8.0}),
+        (["gradient-descent", "--function", "bowl"], {"function": "bowl", "diverged": False}),
+        (["backprop", "--epochs", "3000"], {"layers": "2-4-1", "epochs": 3000, "seed": 0, "solved": True}),
+    ],
+)
+def test_json_prints_one_object_with_the_final_figures_and_nothing_else(args, figures):
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # the whole of stdout is one JSON object
+    assert data["exercise"] == args[0]
+    assert figures.items() <= data.items()
+    if args[0] == "sigmoid":  # where σ'(z) = σ(z)(1 − σ(z)) falls to 1% of its peak ¼
+        s = 1 / (1 + math.exp(-data["vanishing_threshold"]))
+        assert s * (1 - s) == pytest.approx(0.01 / 4)
+    else:
+        assert data["final_loss"] < 0.01
+
+
+def test_list_names_the_digits_data_origin_and_licence():
+    result = run()
+    assert "digits" in result.stdout and "autoencoder" in result.stdout
+    flat = " ".join(result.stdout.split())
+    assert "UCI optdigits test set" in flat and "scikit-learn" in flat and "CC BY 4.0" in flat
+
+
 def test_an_exercise_folder_without_a_demo_still_gets_a_command_that_says_so():
     from dlpath.cli import exercise as exercise_cli
     from dlpath.exercises.registry import Exercise

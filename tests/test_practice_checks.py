@@ -89,6 +89,14 @@ def test_the_scaffold_fails_every_check_with_not_implemented_yet(tmp_path, exerc
         ("backprop", "backprop_no_bias_gradient", "backward: matches finite differences", ["all zero", "summed over"]),
         ("backprop", "backprop_update_before_deltas", "train_step: simultaneous update", ["before the deltas"]),
         ("backprop", "backprop_swapped_shapes", "init_params: shapes", ["(n_in, n_out)"]),
+        # digits and autoencoder: the typical mistakes of the issue
+        ("digits", "digits_softmax_no_shift", "softmax: large logits", ["overflow", "subtract each row's largest z"]),
+        ("digits", "digits_summed_gradient", "backward: gradient check", ["relative error", "6 times too large",
+                                                                         "summed cost", "mean over the batch"]),
+        ("digits", "digits_no_shuffle", "sgd_epoch: shuffles with rng", ["in their given order", "shuffle"]),
+        ("digits", "digits_bias_not_summed", "backward: shapes", ["db1 has one row per sample", "delta.sum(axis=0)"]),
+        ("autoencoder", "autoencoder_untied_gradient", "backward: gradient check", ["only the encoder's part",
+                                                                                   "decoder's part"]),
     ],
 )
 def test_each_mistake_fails_with_the_message_that_names_it(exercise, fixture, check, fragments):
@@ -122,6 +130,34 @@ def test_a_mistake_is_blamed_on_its_own_function_only(fixture):
     assert failed
     unexpected = [name for name in failed if not any(name.startswith(prefix) for prefix in BLAME[fixture])]
     assert not unexpected, failed
+
+
+# The same for the digits and autoencoder mistakes. A wrong gradient of the summed cost also spoils the
+# learner's own training (the end-to-end checks use their code throughout); a per-sample bias gradient
+# breaks their sgd_epoch's update.
+DEEP_BLAME = {
+    ("digits", "digits_softmax_no_shift"): {"softmax: large logits"},
+    ("digits", "digits_summed_gradient"): {"backward: gradient check", "sanity: overfits", "digits:"},
+    ("digits", "digits_no_shuffle"): {"sgd_epoch: shuffles with rng"},
+    ("digits", "digits_bias_not_summed"): {"backward:", "sanity: overfits", "digits:"},
+    ("autoencoder", "autoencoder_untied_gradient"): {"backward: gradient check"},
+}
+
+
+@pytest.mark.parametrize(("exercise", "fixture"), list(DEEP_BLAME))
+def test_a_digits_or_autoencoder_mistake_is_blamed_on_its_own_function_only(exercise, fixture):
+    failed = failures(graded(exercise, fixture))
+    assert failed
+    allowed = DEEP_BLAME[exercise, fixture]
+    assert not [name for name in failed if not any(name.startswith(prefix) for prefix in allowed)], failed
+
+
+@pytest.mark.parametrize(
+    ("exercise", "fixture"), [("digits", "digits_correct"), ("autoencoder", "autoencoder_correct")]
+)
+def test_a_learners_own_correct_digits_and_autoencoder_pass(exercise, fixture):
+    report = graded(exercise, fixture)
+    assert report.all_passed, failures(report)
 
 
 def test_units_alike_only_in_their_incoming_weights_are_not_called_symmetric():

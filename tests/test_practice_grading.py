@@ -39,6 +39,7 @@ def reference_source(exercise: str) -> str:
 # key: (exercise, fixture file, time limit)
 FIXTURE_RUNS = {
     "backprop_correct": ("backprop", "backprop_correct.py", LONG),
+    "digits_correct": ("digits", "digits_correct.py", LONG),
     "backprop_correct_keywords": ("backprop", "backprop_correct_keywords.py", LONG),
     "chatty_correct": ("sigmoid", "chatty_correct.py", LONG),
     "sigmoid_missing_factor": ("sigmoid", "sigmoid_missing_factor.py", LONG),
@@ -138,6 +139,12 @@ def test_reference_implementation_passes_every_check(reports, exercise):
 @pytest.mark.parametrize("key", ["backprop_correct", "backprop_correct_keywords"])
 def test_a_learners_own_correct_backprop_passes(reports, key):
     report = reports[key]  # the second calls train_step (dlpath's, in some checks) with a keyword argument
+    assert report.all_passed, [(r.name, r.message) for r in report.results if not r.passed]
+
+
+def test_a_learners_own_digits_trains_to_the_target_through_the_sandbox(reports):
+    """The digits checks train the learner's network over the sandbox's pipe, epoch by epoch."""
+    report = reports["digits_correct"]
     assert report.all_passed, [(r.name, r.message) for r in report.results if not r.passed]
 
 

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from dlpath.exercises.registry import Exercise
 
 exercise_app = typer.Typer(
-    help="Small NumPy exercises for steps 2 and 3: see the sigmoid, gradient descent and backpropagation work.",
+    help="Small NumPy exercises: see the sigmoid, gradient descent, backpropagation, a digit classifier and a"
+    " denoising autoencoder work.",
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -61,6 +62,10 @@ SolutionOption = Annotated[
 ForceOption = Annotated[bool, typer.Option("--force", help="With --practice: overwrite an existing practice file.")]
 TimeLimitOption = Annotated[
     float, typer.Option("--time-limit", help="With --check: seconds your code may run before it is stopped.")
+]
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print only the run's final figures, as one JSON object (for scripts and courses)."),
 ]
 
 
@@ -175,14 +180,29 @@ def _command(exercise: Exercise, demo: ModuleType | _NoDemo) -> None:
             default = annotation.__origin__(default)  # the StrEnum member: Typer shows and parses choices
         parameters.append(inspect.Parameter(option.name, kind, default=default, annotation=annotation))
     parameters += [inspect.Parameter(n, kind, default=d, annotation=a) for n, a, d in _PRACTICE_PARAMETERS]
+    parameters.append(inspect.Parameter("json_output", kind, default=False, annotation=JsonOption))
 
     def run(**values: Any) -> None:
         flags = {n: values.pop(n) for n, _, _ in _PRACTICE_PARAMETERS}
         path = values.pop("path")
+        json_output = values.pop("json_output")
+        if json_output and any(flags[n] for n in ("practice", "check", "watch", "hint", "solution")):
+            raise ExerciseError(
+                "--json is for a run of the exercise: drop --practice, --check, --watch, --hint or --solution"
+            )
         options = {n: v.value if isinstance(v, StrEnum) else v for n, v in values.items()}
         if _practice_mode(exercise.name, demo, path, options, flags):
             return
-        detail = demo.run(common.console(), common.console(stderr=True), **options)
+        if json_output:  # the demo runs as usual, its drawings discarded; only the figures reach stdout
+            from io import StringIO
+
+            from rich.console import Console
+
+            silent = Console(file=StringIO(), width=100)
+            detail = demo.run(silent, silent, **options)
+            common.print_json({"exercise": exercise.name, **(detail or {})})
+        else:
+            detail = demo.run(common.console(), common.console(stderr=True), **options)
         if detail is not None:
             _record(exercise.name, detail)
 

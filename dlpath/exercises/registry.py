@@ -45,6 +45,13 @@ class Exercise:
     step: int  # the step of the path whose readings it goes with
     resource_ids: tuple[str, ...]  # catalogue ids of those readings (data/steps.yaml)
     practice: bool = True  # its folder has a practice.py (the learner can write it and have it checked)
+    data: str = ""  # the data set it uses, if any: origin and licence, shown in the list of exercises
+
+
+DIGITS_DATA = (
+    "1,797 8x8 handwritten digits: the UCI optdigits test set (Alpaydin & Kaynak, 1998) as distributed with"
+    " scikit-learn; CC BY 4.0 per the UCI repository"
+)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -73,6 +80,24 @@ EXERCISES: dict[str, Exercise] = {
             "or follow one step by hand (--walkthrough).",
             step=3,
             resource_ids=("mazur-backpropagation-example", "kun-neural-networks-backpropagation"),
+        ),
+        Exercise(
+            name="digits",
+            package="dlpath.exercises.digits",
+            description="A network.py-style classifier of 8x8 handwritten digits, trained by mini-batch SGD:"
+            " sanity checks, live progress, confusion matrix, mistakes; quadratic against cross-entropy.",
+            step=4,
+            resource_ids=("nielsen-nndl-chapter-1",),
+            data=DIGITS_DATA,
+        ),
+        Exercise(
+            name="autoencoder",
+            package="dlpath.exercises.autoencoder",
+            description="A denoising autoencoder learns the 8x8 digits by undoing masking noise: reconstructions,"
+            " error against the mean image, learned filters; with --hidden 2, the codes as a scatter plot.",
+            step=7,
+            resource_ids=("theano-denoising-autoencoders",),
+            data=DIGITS_DATA,
         ),
     )
 }

@@ -27,7 +27,7 @@ def run(out: Console, err: Console, width: float) -> dict:
     say(out, "\n" + sg.STABILITY_NOTE)
     say(out, "\n" + sg.explain_vanishing(threshold))
     _measured_backflow(out)
-    return {"range": width}
+    return {"range": width, "vanishing_threshold": threshold}  # |z| beyond which σ' < 1% of its peak
 
 
 DEEP = (2, 4, 4, 4, 4, 1)  # a deeper version of the backprop exercise's network
