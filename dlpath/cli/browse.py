@@ -29,7 +29,11 @@ def steps(as_json: JsonOption = False) -> None:
 @app.command()
 def show(
     name: Annotated[
-        str, typer.Argument(help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).")
+        str,
+        typer.Argument(
+            help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).",
+            autocompletion=common.complete_step_or_resource,
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:

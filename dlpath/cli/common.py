@@ -87,3 +87,29 @@ _CONTROL = {c: None for c in range(0x20) if c not in (0x09, 0x0A)} | {0x7F: None
 def clean(value: object) -> str:
     """A catalogue string made safe for a terminal: control characters (ESC, BEL, ...) are dropped."""
     return str(value).translate(_CONTROL)
+
+
+# Shell completion: parameters name these small functions; the candidates' code (dlpath.cli.completion)
+# is imported only when the shell asks, so no command pays for it. ``ctx`` (the click context) is found
+# by name: Typer reads these signatures at start-up, where typer.Context is not imported here.
+
+
+def complete_resource(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a resource: id, or ``STEP.N`` once a digit is typed."""
+    from dlpath.cli import completion
+
+    return completion.resources(ctx, incomplete)
+
+
+def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a step: number or id."""
+    from dlpath.cli import completion
+
+    return completion.steps(ctx, incomplete)
+
+
+def complete_step_or_resource(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a step or a resource (``show``)."""
+    from dlpath.cli import completion
+
+    return completion.steps_or_resources(ctx, incomplete)

@@ -33,6 +33,7 @@ ResourcesArgument = Annotated[
     typer.Argument(
         help="Resources by id, unique id prefix or STEP.N (e.g. 2.1); default: what 'dlpath next' shows.",
         show_default=False,
+        autocompletion=common.complete_resource,
     ),
 ]
 
@@ -340,11 +341,20 @@ def undo() -> None:
 def reset(
     resource: Annotated[
         Optional[str],
-        typer.Argument(help="A resource (id, id prefix or STEP.N) to mark not started.", show_default=False),
+        typer.Argument(
+            help="A resource (id, id prefix or STEP.N) to mark not started.",
+            show_default=False,
+            autocompletion=common.complete_resource,
+        ),
     ] = None,
     step: Annotated[
         Optional[str],
-        typer.Option("--step", help="Reset every resource of this step (number or id).", show_default=False),
+        typer.Option(
+            "--step",
+            help="Reset every resource of this step (number or id).",
+            show_default=False,
+            autocompletion=common.complete_step,
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Reset all progress (asks first unless --yes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,

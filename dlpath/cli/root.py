@@ -31,7 +31,7 @@ app = typer.Typer(
     name="dlpath",
     help="A companion for the reading path '7 Steps to Understanding Deep Learning'.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -68,6 +68,7 @@ def _root(
 
 
 COMMAND_MODULES = ("browse", "progress", "links", "exercise")
+COMPLETE_VAR = "_DLPATH_COMPLETE"  # what Click sets when the shell asks dlpath for completions
 
 # Which module registers each top-level command (a test checks this against the registered app).
 ROUTES = {
@@ -97,9 +98,13 @@ def modules_for(args: list[str]) -> tuple[str, ...]:
 
 def main() -> None:
     """Console-script entry point."""
+    import os
     import sys
 
     from dlpath.cli import load_commands
 
-    load_commands(modules_for(sys.argv[1:]))
+    # The shell asking for completions (Click's protocol: this variable set, the words in others) needs
+    # every command; then the candidates' code loads, from the parameters that ask for it.
+    completing = COMPLETE_VAR in os.environ
+    load_commands(COMMAND_MODULES if completing else modules_for(sys.argv[1:]))
     app(prog_name="dlpath")
