@@ -1,4 +1,4 @@
-"""Shell completion, asked the way the shells ask (Click's protocol) of the real entry point, and its candidates."""
+"""Shell completion asked the way the shells ask (Click's protocol), its candidates, and what loads when."""
 
 from __future__ import annotations
 
@@ -7,24 +7,29 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from dlpath.catalog import load_catalog
+from dlpath.cli import app
 from dlpath.cli.completion import resource_candidates, step_candidates
 from dlpath.exercises import EXERCISES
 from dlpath.paths import bundled_data_file
 
 
-def complete_bash(line: str, extra_env: dict[str, str] | None = None) -> list[str]:
+def complete_bash(line: str) -> list[str]:
     """What bash gets back for the command line ``line`` (the word being typed is the last one)."""
-    words = line.split(" ")
-    env = {**os.environ, "_DLPATH_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)}
-    env.update(extra_env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "dlpath"], env=env, capture_output=True, text=True, timeout=60, check=False
+    env = {"_DLPATH_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split(" ")) - 1)}
+    result = CliRunner().invoke(app, [], env=env, prog_name="dlpath")
+    assert result.exit_code == 0, result.output
+    return result.output.split()
+
+
+def run_entry_point(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """The console script's code path (``python -m dlpath``), which loads only the modules a command needs."""
+    return subprocess.run(
+        [sys.executable, "-m", "dlpath", *args], env={**os.environ, **env}, capture_output=True, text=True,
+        timeout=60, check=False,
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout.split()
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +78,19 @@ def test_candidates_carry_titles_as_literal_help(fixtures):
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_show_completion_prints_a_script_for_each_shell(shell):
-    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dlpath", "--show-completion", shell],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "_DLPATH_COMPLETE" in result.stdout
-    assert f"complete_{shell}" in result.stdout
+def test_show_completion_prints_a_script_for_each_shell(shell, monkeypatch):
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")  # take the shell as a value
+    result = CliRunner().invoke(app, ["--show-completion", shell], prog_name="dlpath")
+    assert result.exit_code == 0, result.output
+    assert "_DLPATH_COMPLETE" in result.output
+    assert f"complete_{shell}" in result.output
+
+
+def test_the_console_script_loads_every_command_when_the_shell_asks():
+    # 'exercise' lives in a module that 'dlpath' with no command would not load
+    result = run_entry_point({"_DLPATH_COMPLETE": "complete_bash", "COMP_WORDS": "dlpath exercise ", "COMP_CWORD": "2"})
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.split() == list(EXERCISES)
 
 
 def test_the_completion_code_loads_only_when_completing():
