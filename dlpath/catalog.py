@@ -170,13 +170,18 @@ class Problem(NamedTuple):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+def check_file(path: Path, missing: str = "check the path, or unset --catalog / DLPATH_CATALOG") -> None:
+    """CatalogError unless there is a file at ``path``; ``missing`` says what to do when there is nothing."""
+    if not path.exists():
+        raise CatalogError(f"catalogue {path} not found: {missing}")
+    if path.is_dir():
+        raise CatalogError(f"catalogue {path} is a directory: give the path of a .yaml file")
+
+
 def read_document(path: Path) -> Any:
     """Parse the YAML file at ``path`` safely (no Python objects); CatalogError for unreadable files."""
     path = Path(path)
-    if not path.exists():
-        raise CatalogError(f"catalogue {path} not found: check the path, or unset --catalog / DLPATH_CATALOG")
-    if path.is_dir():
-        raise CatalogError(f"catalogue {path} is a directory: give the path of a .yaml file")
+    check_file(path)
     try:
         raw = path.read_bytes()
     except OSError as err:

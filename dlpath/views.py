@@ -1,14 +1,14 @@
 """Renderings shared by commands; catalogue strings always go in as plain text, never markup.
 
 Rich is imported by the functions that build Rich tables, so that ``resource_rows`` (what ``dlpath
-next`` shows, printed with dlpath.cli.term) costs no Rich import.
+next`` shows, printed with dlpath.render.term) costs no Rich import.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dlpath.cli.common import clean
+from dlpath.render.text import clean
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from dlpath.catalog import Catalog, Resource, Step
-    from dlpath.cli.term import Span
+    from dlpath.render.term import Span
 
 
 def duration(minutes: int) -> str:

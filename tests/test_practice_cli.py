@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlpath import progress
-from dlpath.cli import app, common
+from dlpath.cli import app
 from dlpath.cli import practice as practice_cli
 from dlpath.errors import NotFoundError
 from dlpath.practice.specs import SPECS
@@ -119,7 +119,6 @@ def test_hints_come_one_more_each_time_and_are_remembered(in_tmp):
 
 
 def test_rendering_functions_raise_dlpath_errors_for_user_mistakes(in_tmp):
-    common.reset(None)
     with pytest.raises(NotFoundError):
         practice_cli.check("softmax", None, 2.0)
     with pytest.raises(NotFoundError):

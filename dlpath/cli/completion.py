@@ -39,7 +39,7 @@ def _one_line(text: str) -> str:
     Typer renders help through Rich markup (so ``[red]`` is escaped to stay text)."""
     from rich.markup import escape
 
-    from dlpath.cli.common import clean
+    from dlpath.render.text import clean
 
     return escape(" ".join(clean(text).split()))
 
