@@ -19,7 +19,7 @@ PROVENANCES = ("article", "reconstructed")
 MAX_MINUTES = 10_000  # about a week of full-time study: anything above is a typo
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _URL = re.compile(r"^https?://[^\s/?#]+\.?[^\s]*$", re.IGNORECASE)
-_STEP_DOT_N = re.compile(r"^(\d+)\.(\d+)$")
+_STEP_DOT_N = re.compile(r"^([0-9]{1,18})\.([0-9]{1,18})$", re.ASCII)
 
 
 # The records are NamedTuples rather than frozen dataclasses: as immutable, and six times cheaper to
@@ -97,11 +97,11 @@ class Catalog(NamedTuple):
     def find_step(self, name: str) -> Step:
         """A step named by its number (``3``) or id; raises NotFoundError with suggestions."""
         name = name.strip()
-        if name.isdigit():
-            number = int(name)
+        if _is_number(name):
+            number = int(name) if len(name) <= 18 else len(self.steps) + 1  # more digits: no such step either
             if 1 <= number <= len(self.steps):
                 return self.steps[number - 1]
-            raise NotFoundError(f"there is no step {number}: steps are numbered 1 to {len(self.steps)}")
+            raise NotFoundError(f"there is no step {_shorten(name)}: steps are numbered 1 to {len(self.steps)}")
         for step in self.steps:
             if step.id == name:
                 return step
@@ -136,7 +136,7 @@ class Catalog(NamedTuple):
     def find(self, name: str) -> Step | Resource:
         """A step (number or id) or a resource (id, unique prefix, ``STEP.N``), whichever the name means."""
         name = name.strip()
-        if name.isdigit() or any(s.id == name for s in self.steps):
+        if _is_number(name) or any(s.id == name for s in self.steps):
             return self.find_step(name)
         try:
             return self.find_resource(name)
@@ -147,45 +147,229 @@ class Catalog(NamedTuple):
             raise NotFoundError(_unknown("step or resource", name, names)) from None
 
 
+def _is_number(name: str) -> bool:
+    """Whether ``name`` is written in the digits 0-9 only (``²`` or ``٣`` are names, not step numbers)."""
+    return name.isascii() and name.isdigit()
+
+
+def _shorten(name: str) -> str:
+    """A name as quoted back in a message: at most 60 characters."""
+    return name if len(name) <= 60 else name[:57] + "..."
+
+
 def _unknown(what: str, name: str, candidates: list[str]) -> str:
     import difflib
+
+    if len(name) > 200:  # nothing is named like that; difflib on it would only cost time
+        return f"no {what} named '{_shorten(name)}' (see 'dlpath steps' and 'dlpath show STEP')"
 
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         close = [c for c in candidates if name and name in c][:3]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"no {what} named '{name}'{hint} (see 'dlpath steps' and 'dlpath show STEP')"
+    return f"no {what} named '{_shorten(name)}'{hint} (see 'dlpath steps' and 'dlpath show STEP')"
 
 
 # --------------------------------------------------------------------------- reading and checking
 
 
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a catalogue of thousands of resources is well under 1 MB
+MAX_NODES = 500_000  # values in the document once YAML aliases are expanded
+MAX_DEPTH = 64  # nesting of mappings and lists; the format needs 5
+MAX_PROBLEMS = 100  # problems ``validate`` lists; the rest are counted
+
+
 class Problem(NamedTuple):
-    """One thing wrong with a catalogue: where in the document, and what was expected."""
+    """One thing wrong with a catalogue: where in the document, what was expected, and its line and column."""
 
     where: str  # a path in the document such as steps[2].resources[4].url, or "" for the file itself
     message: str
+    line: int | None = None  # 1-based, when the problem has a place in the file
+    column: int | None = None
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
+    @property
+    def position(self) -> str:
+        """``line L, column C``, or "" when the problem has no place in the file."""
+        return f"line {self.line}, column {self.column}" if self.line is not None else ""
 
-def check_file(path: Path, missing: str = "check the path, or unset --catalog / DLPATH_CATALOG") -> None:
-    """CatalogError unless there is a file at ``path``; ``missing`` says what to do when there is nothing."""
+
+def _regular_file_bytes(path: Path, what: str, limit: int, error: type[Exception], missing: str = "") -> bytes:
+    """The bytes of the regular file at ``path``, refused (``error``) if it is anything else or over ``limit``.
+
+    A FIFO, a device (``/dev/zero``) or a huge file is refused before anything is read, so a wrong
+    path can never hang dlpath or exhaust memory.
+    """
+    import stat
+
     if not path.exists():
-        raise CatalogError(f"catalogue {path} not found: {missing}")
-    if path.is_dir():
-        raise CatalogError(f"catalogue {path} is a directory: give the path of a .yaml file")
+        raise error(f"{what} {path} not found: check the path{missing}")
+    try:
+        st = path.stat()
+    except OSError as err:
+        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{what} {path} is a directory: give the path of a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise error(f"{what} {path} is {kind}, not a regular file: save it to a file and give that path")
+    if st.st_size > limit:
+        raise error(
+            f"{what} {path} is {st.st_size:,} bytes, more than the {limit:,} dlpath reads:"
+            " check that it is the right file"
+        )
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as err:
+        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if len(raw) > limit:  # it grew while we looked
+        raise error(f"{what} {path} is more than the {limit:,} bytes dlpath reads: check that it is the right file")
+    return raw
+
+
+class _YamlError(CatalogError):
+    """Text that is not YAML, with where the parser stopped."""
+
+    def __init__(self, message: str, what: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.what, self.line, self.column = what, line, column
+
+
+class _Shape(NamedTuple):
+    """What one pass over the YAML events learns: where each value starts, and the duplicate keys."""
+
+    positions: dict[str, tuple[int, int]]  # document path -> (line, column), 1-based
+    duplicates: list[Problem]
+
+
+def _shape(text: str, path: Path, loader: type) -> _Shape:
+    """Check nesting and alias expansion against the caps, and note positions and duplicate keys.
+
+    This walks the parser's events (flat, in C) before anything is built, so an alias bomb or a
+    document nested thousands deep is refused in milliseconds instead of exhausting memory.
+    """
+    import yaml
+
+    positions: dict[str, tuple[int, int]] = {}
+    duplicates: list[Problem] = []
+    anchors: dict[str, int] = {}  # anchor -> expanded size of its node
+    # one frame per open collection: [is_mapping, path, size, anchor, next index or pending key, keys seen]
+    stack: list[list[Any]] = []
+    total = 0
+
+    def too_big(why: str) -> CatalogError:
+        return CatalogError(f"catalogue {path} is refused: {why}; a reading path needs nothing like it")
+
+    def child_path() -> str | None:
+        """The document path of the value starting now, or None when the event is a mapping key."""
+        if not stack:
+            return ""
+        frame = stack[-1]
+        if frame[0]:
+            if frame[4] is None:
+                return None  # a key: the caller records it
+            key, frame[4] = frame[4], None
+            return _join(frame[1], key)
+        index = frame[4]
+        frame[4] = index + 1
+        return f"{frame[1]}[{index}]"
+
+    def add_size(size: int) -> None:
+        nonlocal total
+        total += size
+        if total > MAX_NODES:
+            raise too_big(f"its aliases expand to more than {MAX_NODES:,} values")
+        if stack:
+            stack[-1][2] += size
+
+    def take_key(event: Any) -> None:
+        frame = stack[-1]
+        key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+        where = _join(frame[1], key)
+        line, column = event.start_mark.line + 1, event.start_mark.column + 1
+        first = frame[5].get(key)
+        if first is not None and key != "?":
+            duplicates.append(
+                Problem(where, f"duplicate key '{key}' (first on line {first}): keep only one", line, column)
+            )
+        else:
+            frame[5][key] = line
+        frame[4] = key
+
+    events = yaml.parse(text, Loader=loader)
+    try:
+        for event in events:
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if stack and stack[-1][0] and stack[-1][4] is None:
+                    take_key(event)
+                    add_size(1)
+                    continue
+                where = child_path()
+                positions[where] = (event.start_mark.line + 1, event.start_mark.column + 1)
+                if isinstance(event, yaml.AliasEvent):
+                    if any(frame[3] == event.anchor for frame in stack):
+                        raise too_big(
+                            f"the alias *{event.anchor} on line {event.start_mark.line + 1} is inside its own anchor"
+                        )
+                    add_size(anchors.get(event.anchor, 1))  # an undefined alias: the loader names it next
+                else:
+                    if event.anchor:
+                        anchors[event.anchor] = 1
+                    add_size(1)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if stack and stack[-1][0] and stack[-1][4] is None:
+                    where = _join(stack[-1][1], "?")
+                    stack[-1][4] = "?"  # a complex key: its value still follows
+                else:
+                    where = child_path()
+                positions[where] = (event.start_mark.line + 1, event.start_mark.column + 1)
+                if len(stack) >= MAX_DEPTH:
+                    raise too_big(f"it nests more than {MAX_DEPTH} levels deep (line {event.start_mark.line + 1})")
+                is_mapping = isinstance(event, yaml.MappingStartEvent)
+                stack.append([is_mapping, where, 0, event.anchor, None if is_mapping else 0, {}])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                _, _, size, anchor, _, _ = stack.pop()
+                if anchor:
+                    anchors[anchor] = size + 1  # its content and the collection itself
+                add_size(1)
+                if stack:
+                    stack[-1][2] += size
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    return _Shape(positions, duplicates)
+
+
+def _locate(problem: Problem, positions: dict[str, tuple[int, int]]) -> Problem:
+    """The problem with the line and column of its place in the document (or of the nearest enclosing value)."""
+    if problem.line is not None or not problem.where:
+        return problem
+    where = problem.where
+    while where:
+        if where in positions:
+            return problem._replace(line=positions[where][0], column=positions[where][1])
+        cut = max(where.rfind("."), where.rfind("["))
+        where = where[:cut] if cut > 0 else ""
+    return problem
 
 
 def read_document(path: Path) -> Any:
     """Parse the YAML file at ``path`` safely (no Python objects); CatalogError for unreadable files."""
-    path = Path(path)
-    check_file(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise CatalogError(f"catalogue {path} cannot be read: {err.strerror or err}") from None
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[Any, _Shape]:
+    """The parsed document and its shape (positions, duplicate keys); CatalogError if it cannot be read."""
+    raw = _regular_file_bytes(path, "catalogue", MAX_FILE_BYTES, CatalogError, ", or unset --catalog / DLPATH_CATALOG")
+    return _parse(raw, path)
+
+
+def _parse(raw: bytes, path: Path) -> tuple[Any, _Shape]:
+    """The document in ``raw`` and its shape; CatalogError if it is not UTF-8 YAML within the caps."""
     if b"\x00" in raw:
         raise CatalogError(f"catalogue {path} is a binary file, not YAML: point --catalog at a .yaml file")
     try:
@@ -201,13 +385,18 @@ def read_document(path: Path) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader: no Python objects
+        shape = _shape(text, path, loader)
+        return yaml.load(text, Loader=loader), shape  # noqa: S506 - a safe loader: no Python objects
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         what = err.problem or err.context or "invalid YAML"
-        raise CatalogError(f"catalogue {path} is not valid YAML at {where}: {what}") from None
-    except yaml.YAMLError as err:
+        raise _YamlError(
+            f"catalogue {path} is not valid YAML at {where}: {what}", what, mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as err:
+        # ValueError/OverflowError: a scalar such as a date out of range that the safe loader cannot build
         raise CatalogError(f"catalogue {path} is not valid YAML: {err}") from None
 
 
@@ -442,12 +631,20 @@ def check_document(doc: Any, path: Path | None = None) -> tuple[Catalog | None, 
 
 
 def validate(path: Path) -> list[Problem]:
-    """Every problem of the catalogue file at ``path`` (unreadable files and bad YAML count as one)."""
+    """Every problem of the catalogue file at ``path``, each with its line and column when it has one.
+
+    Text that is not YAML counts as one problem; duplicate keys come first, in file order. A file
+    that cannot be read at all (missing, a FIFO or device, too large) raises CatalogError.
+    """
+    raw = _regular_file_bytes(Path(path), "catalogue", MAX_FILE_BYTES, CatalogError)
     try:
-        doc = read_document(path)
+        doc, shape = _parse(raw, Path(path))
+    except _YamlError as err:
+        return [Problem("", f"not valid YAML: {err.what}", err.line, err.column)]
     except CatalogError as err:
         return [Problem("", err.message)]
-    return check_document(doc, Path(path))[1]
+    problems = shape.duplicates + check_document(doc, Path(path))[1]
+    return [_locate(p, shape.positions) for p in problems]
 
 
 def load_catalog(path: Path, *, cache_dir: Path | None = None) -> Catalog:
@@ -460,11 +657,14 @@ def load_catalog(path: Path, *, cache_dir: Path | None = None) -> Catalog:
     cached = _read_cache(path, cache_dir) if cache_dir is not None else None
     if cached is not None:
         return cached
-    doc = read_document(path)
+    doc, shape = _read(path)
     catalog, problems = check_document(doc, path)
+    problems = shape.duplicates + problems
     if problems:
+        first = _locate(problems[0], shape.positions)
+        at = f" at {first.position}" if first.position else ""
         more = f" (and {len(problems) - 1} more problems; run 'dlpath validate {path}')" if len(problems) > 1 else ""
-        raise CatalogError(f"catalogue {path}: {problems[0]}{more}")
+        raise CatalogError(f"catalogue {path}{at}: {first}{more}")
     assert catalog is not None
     if cache_dir is not None:
         _write_cache(path, cache_dir, doc)

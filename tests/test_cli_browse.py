@@ -86,7 +86,8 @@ def test_validate_reports_all_problems_and_exits_1():
     result = run("validate", str(CATALOGS / "many-problems.yaml"))
     assert result.exit_code == 1
     assert "problems found" in result.output
-    assert result.output.count("many-problems.yaml: ") >= 9
+    assert result.output.count("many-problems.yaml:") >= 9
+    assert "many-problems.yaml:13:14: steps[0].resources[0].url: expected an http" in result.output
 
 
 def test_validate_valid_and_missing():

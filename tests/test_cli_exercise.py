@@ -120,8 +120,8 @@ def test_gradient_descent_slow_valley_suggests_what_to_change():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lr", "-0.1"], "--lr must be a positive number"),
-        (["--steps", "0"], "--steps must be between 1"),
+        (["--lr", "-0.1"], "--lr must be a number from 1e-12 to 1000, got -0.1"),
+        (["--steps", "0"], "--steps must be a whole number from 1 to 20,000, got 0"),
         (["--momentum", "1"], "--momentum must be at least 0 and below 1"),
         (["--start", "1"], "--start needs 2 numbers"),
         (["--start", "a,b"], "--start must be numbers separated by commas"),
@@ -203,8 +203,8 @@ def test_backprop_until_loss_stops_early():
         (["--layers", "3,4,1"], "--layers must start with 2"),
         (["--layers", "2,4,2"], "end with 1"),
         (["--layers", "2,0,1"], "1 to"),
-        (["--lr", "-1"], "--lr must be a positive number"),
-        (["--epochs", "0"], "--epochs must be between 1"),
+        (["--lr", "-1"], "--lr must be a number from 1e-12 to 1000, got -1"),
+        (["--epochs", "0"], "--epochs must be a whole number from 1 to 1,000,000, got 0"),
         (["--until-loss", "-1"], "--until-loss must be a positive number"),
         (["--weights", "no-such-file.json"], "weights file no-such-file.json: not found"),
         (["--walkthrough", "--seed", "3"], "--seed cannot be used with --walkthrough"),

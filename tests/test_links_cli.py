@@ -71,8 +71,8 @@ def test_exit_1_when_a_link_is_broken(tmp_path, farm):
         (["--only", "no-such-resource"], "no resource named 'no-such-resource'"),
         (["--step", "9"], "there is no step 9"),
         (["--format", "xml"], "--format 'xml' is not one of table, json, markdown"),
-        (["--timeout", "0"], "--timeout must be at least 0.1"),
-        (["--per-host", "0"], "--per-host must be at least 1"),
+        (["--timeout", "0"], "--timeout must be a number from 0.1 to 3600 seconds, got 0"),
+        (["--per-host", "0"], "--per-host must be a whole number from 1 to 64, got 0"),
         (["--max-age", "soon"], "--max-age 'soon' is not a duration"),
     ],
 )

@@ -70,21 +70,23 @@ def validate(
     """Check a catalogue against the format and report every problem (exit 1 if there are any)."""
     from rich.text import Text  # about 45 ms with the console, only for the commands that print with Rich
 
-    from dlpath.catalog import check_file
+    from dlpath.catalog import MAX_PROBLEMS
     from dlpath.catalog import validate as check
 
     env: Environment = ctx.obj
     target = path or env.catalog_path
-    check_file(target, missing="check the path")  # the loader's own checks: not there, or a folder
-    problems = check(target)
+    problems = check(target)  # CatalogError (exit 2) when the file cannot be read at all
     out = env.console()
     if not problems:
         out.print(Text(f"{target}: valid", style="green"))
         return
-    for problem in problems:
-        line = Text(f"{target}: ", style="bold")
+    for problem in problems[:MAX_PROBLEMS]:
+        place = f"{problem.line}:{problem.column}:" if problem.line is not None else ""
+        line = Text(f"{target}:{place} ", style="bold")
         line.append(clean(str(problem)))
         out.print(line, soft_wrap=True)
+    if len(problems) > MAX_PROBLEMS:
+        out.print(Text(f"... and {len(problems) - MAX_PROBLEMS} more (fix these first, then run validate again)"))
     noun = "problem" if len(problems) == 1 else "problems"
     out.print(Text(f"{len(problems)} {noun} found", style="bold red"))
     raise typer.Exit(int(ExitCode.FAILURE))

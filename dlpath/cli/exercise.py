@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from dlpath.cli import common
+from dlpath.cli import common, options
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError, StoreError
 from dlpath.exercises import EXERCISES, ExerciseError
@@ -238,14 +238,18 @@ def gradient_descent(
     from dlpath.exercises import gradient_descent as gd
 
     objective = gd.FUNCTIONS[function.value]
-    lr = objective.lr if lr is None else _positive(lr, "--lr", str(objective.lr))
-    steps = objective.steps if steps is None else _whole(steps, "--steps", 1, 1_000_000)
+    if lr is None:
+        lr = objective.lr
+    options.number_in("--lr", lr, *options.LEARNING_RATE, example=str(objective.lr))
+    steps = objective.steps if steps is None else options.whole_in("--steps", steps, 1, 20_000, example="100")
     if not (math.isfinite(momentum) and 0.0 <= momentum < 1.0):
         raise ExerciseError(f"--momentum must be at least 0 and below 1, got {momentum:g} (e.g. --momentum 0.9)")
     x0 = objective.start
     if start is not None:
         example = "-3" if objective.dim == 1 else "-1.5,2"
         x0 = tuple(_numbers(start, "--start", example))
+        for value in x0:
+            options.number_in("--start", value, *options.START, example=example)
         if len(x0) != objective.dim:
             raise ExerciseError(
                 f"--start needs {objective.dim} number{'s' if objective.dim > 1 else ''} for {objective.name}"
@@ -355,7 +359,7 @@ def backprop(
     if _practice_mode("backprop", path, practice, check, hint, force, time_limit):
         return
     if lr is not None:
-        _positive(lr, "--lr", "2")
+        options.number_in("--lr", lr, *options.LEARNING_RATE, example="2")
     if walkthrough:
         training_only = {"--layers": layers, "--epochs": epochs, "--seed": seed, "--until-loss": until_loss}
         given = [name for name, value in training_only.items() if value is not None]
@@ -408,7 +412,7 @@ def _train_xor(
 
     sizes = _layers(layers) if layers is not None else bp.DEFAULT_LAYERS
     lr = bp.DEFAULT_LR if lr is None else lr
-    epochs = bp.DEFAULT_EPOCHS if epochs is None else _whole(epochs, "--epochs", 1, 1_000_000)
+    epochs = bp.DEFAULT_EPOCHS if epochs is None else options.whole_in("--epochs", epochs, *options.EPOCHS)
     seed = bp.DEFAULT_SEED if seed is None else _whole(seed, "--seed", 0, 2**63 - 1)
     if until_loss is not None:
         _positive(until_loss, "--until-loss", "0.01")
@@ -427,6 +431,7 @@ def _train_xor(
         origin = f"seed {seed}"
     X, Y = bp.xor_data()
     initial = [(W.copy(), b.copy()) for W, b in params]
+    options.training_work(epochs, sum(W.size + b.size for W, b in params), "-".join(map(str, sizes)))
 
     params, history = _train_with_progress(params, X, Y, lr, epochs, until_loss)
     output = bp.predict(params, X)

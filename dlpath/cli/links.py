@@ -10,6 +10,7 @@ import typer
 
 from dlpath import __version__
 from dlpath.cli import common
+from dlpath.cli import options as checks
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError, ExitCode
 
@@ -35,11 +36,6 @@ def parse_accept(text: str) -> frozenset[int]:
     if not codes:
         raise DlpathError(f"--accept '{text}' names no status codes: give e.g. --accept 403,429")
     return frozenset(codes)
-
-
-def _at_least(name: str, value: float, minimum: float) -> None:
-    if not value >= minimum:  # also rejects NaN
-        raise DlpathError(f"{name} must be at least {minimum:g}, got {value:g}")
 
 
 @app.command("check-links")
@@ -102,11 +98,13 @@ def check_links(
 
     if fmt not in FORMATS:
         raise DlpathError(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
-    _at_least("--timeout", timeout, 0.1)
-    _at_least("--concurrency", concurrency, 1)
-    _at_least("--per-host", per_host, 1)
-    _at_least("--retries", retries, 0)
-    _at_least("--max-redirects", max_redirects, 0)
+    checks.number_in("--timeout", timeout, *checks.TIMEOUT, example="15", unit="seconds")
+    checks.whole_in("--concurrency", concurrency, *checks.CONCURRENCY, example="32")
+    checks.whole_in("--per-host", per_host, *checks.PER_HOST, example="4")
+    checks.whole_in("--retries", retries, *checks.RETRIES, example="2")
+    checks.whole_in("--max-redirects", max_redirects, *checks.MAX_REDIRECTS, example="10")
+    if output is not None:
+        checks.output_path("--output", output)
     try:
         age = parse_age(max_age)
     except ValueError:

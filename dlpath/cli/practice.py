@@ -7,11 +7,10 @@ as plain text, never as markup.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dlpath.cli import common
+from dlpath.cli import common, options
 from dlpath.errors import DlpathError, ExitCode, StoreError
 
 if TYPE_CHECKING:
@@ -66,8 +65,7 @@ def check(name: str, path: Path | None, time_limit: float) -> int:
     from dlpath.practice.specs import find_spec
 
     spec = find_spec(name)
-    if not (time_limit > 0 and math.isfinite(time_limit)):
-        raise DlpathError(f"--time-limit must be a number of seconds above 0, e.g. 10; got {time_limit:g}")
+    options.number_in("--time-limit", time_limit, *options.TIME_LIMIT, example="10", unit="seconds")
     target = practice_file(spec.name, path)
     if not target.exists():
         raise PracticeFileError(

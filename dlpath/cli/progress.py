@@ -284,7 +284,9 @@ def dashboard(env: Environment) -> None:
 @app.command()
 def history(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many events to show, newest first.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="How many events to show, newest first.")
+    ] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """The most recent progress events (what changed, when), newest first."""

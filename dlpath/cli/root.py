@@ -12,9 +12,16 @@ from dlpath import __version__
 from dlpath.cli.common import Environment, print_error
 from dlpath.errors import DlpathError, ExitCode
 
+DEBUG_ENV = "DLPATH_DEBUG"
+
 
 class _Group(TyperGroup):
-    """Turns every ``DlpathError`` raised by a command into ``error: ...`` on stderr and its exit code."""
+    """The one error boundary: whatever happens, a command ends with its result or one ``error:`` line.
+
+    ``DlpathError`` becomes its message and exit code; a usage mistake one line naming it; a closed
+    stdout (``dlpath steps | head -1``) ends quietly; anything unexpected one line asking for a
+    report, with the traceback only under ``--debug`` or ``DLPATH_DEBUG=1``.
+    """
 
     def invoke(self, ctx):  # noqa: ANN001 - click's signature
         try:
@@ -25,6 +32,30 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             print_error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001
+        import sys
+
+        from dlpath.cli import boundary
+
+        args = list(sys.argv[1:] if args is None else args)
+        end = args.index("--") if "--" in args else len(args)
+        debug = "--debug" in args[:end] or boundary.debug_from_environment()
+        if debug:  # accepted anywhere on the line, not only before the command
+            args = [a for a in args[:end] if a != "--debug"] + args[end:]
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            boundary.flush_stdout()
+        except BaseException as err:  # noqa: BLE001 - this is the boundary: every exception ends here
+            try:
+                code = boundary.handle(err, debug=debug, prog_name=prog_name or "dlpath")
+            except BaseException:  # noqa: BLE001 - even printing the error failed (stderr closed): just end
+                code = int(ExitCode.USAGE)
+        else:
+            code = result if isinstance(result, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
 
 app = typer.Typer(
@@ -71,6 +102,9 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help=f"Show the traceback of an unexpected error (also: {DEBUG_ENV}=1).")
+    ] = False,
 ) -> None:
     """Track your way through the seven steps: `dlpath next` says what to read now."""
     ctx.obj = Environment(catalog_option=catalog)
@@ -98,7 +132,7 @@ def modules_for(args: list[str]) -> tuple[str, ...]:
         arg = args[i]
         if arg == "--catalog":
             i += 2
-        elif arg.startswith("--catalog="):
+        elif arg.startswith("--catalog=") or arg == "--debug":
             i += 1
         elif arg.startswith("-"):
             return COMMAND_MODULES  # --help, --version or a mistake: let the full app answer
