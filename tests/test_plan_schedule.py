@@ -194,11 +194,13 @@ def test_ahead_of_plan_and_on_plan():
 
 
 def test_before_the_plan_starts_and_once_it_is_complete():
-    assert message({}, date(2026, 2, 25)) == "Your plan starts on Monday 2 March; finish 9 March."
+    assert message({}, date(2026, 2, 25)) == "Your plan starts on Monday 2 March and finishes on 9 March."
     done = {"r1": "done", "r2": "done", "r3": "skipped"}
     assert message(done, date(2026, 3, 20)).startswith("Every reading in your plan is done or skipped")
     # a year away, the year is said
-    assert message({}, date(2025, 12, 30)) == "Your plan starts on Monday 2 March 2026; finish 9 March 2026."
+    assert message({}, date(2025, 12, 30)) == (
+        "Your plan starts on Monday 2 March 2026 and finishes on 9 March 2026."
+    )
 
 
 def test_day_text():

@@ -78,6 +78,8 @@ def test_an_older_schema_is_migrated_in_place(dlpath_home):
     conn = sqlite3.connect(db_path(dlpath_home))
     conn.execute("PRAGMA user_version = 0")  # as if written before schema 1 was finished
     conn.execute("DROP TABLE exercise_events")
+    conn.execute("DROP TABLE notes")  # and before schema 2
+    conn.execute("DROP TABLE plans")
     conn.commit()
     conn.close()
     calls = []
@@ -264,7 +266,7 @@ def _populated(home: Path) -> dict:
 
 def test_export_import_round_trip_and_idempotency(tmp_path, monkeypatch, dlpath_home):
     exported = _populated(dlpath_home)
-    assert exported["format"] == "dlpath-progress" and exported["version"] == 1
+    assert exported["format"] == "dlpath-progress" and exported["version"] == 2
     json.dumps(exported)  # JSON-ready
     monkeypatch.setenv("DLPATH_HOME", str(tmp_path / "other-machine"))
     with writable(tmp_path) as store:

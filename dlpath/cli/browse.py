@@ -51,10 +51,17 @@ def show(
         else:
             env.console().print(views.step_details(found))
         return
+    with env.open_store() as store:  # your note on it, if any (never creates the database)
+        note = store.note(found.id)
     if as_json:
-        print_json(views.resource_json(found))
-    else:
-        Writer().grid(views.resource_rows(catalog, found)).flush()
+        print_json({**views.resource_json(found), "your_note": note or None})
+        return
+    out = Writer().grid(views.resource_rows(catalog, found))
+    if note:
+        out.blank().line(("Your note", "bold"), ("  (dlpath note ", "dim"), (found.label, "dim"), (" to edit)", "dim"))
+        for line in note.splitlines():
+            out.paragraph((clean(line), ""))
+    out.flush()
 
 
 @app.command()

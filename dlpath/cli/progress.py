@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dlpath.catalog import Catalog, Resource
+    from dlpath.plan.schedule import Pace
     from dlpath.progress import Snapshot, Summary
+    from dlpath.progress.records import StoredPlan
 
 # Verdicts of the last link check that mean the original URL is dead (show the archived copy).
 DEAD_VERDICTS = frozenset({"broken", "timeout", "suspect"})
@@ -90,21 +92,45 @@ def next_(
     catalog = env.catalog()
     with env.open_store() as store:
         entries = store.entries()
-    resource = next_resource(catalog.resources, {rid: e.state for rid, e in entries.items()})
+        stored_plan = store.plan()
+    states = {rid: e.state for rid, e in entries.items()}
+    resource = next_resource(catalog.resources, states)
     verdict = None
     if resource is not None:
         resource, verdict = _link_check(resource)
+    paced = _pace(stored_plan, states)
     if as_json:
         url = _open_url(resource, verdict) if resource is not None else None
-        print_json(show.next_json(catalog, resource, entries, verdict, url))
+        data = show.next_json(catalog, resource, entries, verdict, url)
+        if paced is not None:
+            from dlpath.plan.views import pace_json
+
+            data["plan"] = pace_json(*paced)
+        else:
+            data["plan"] = None
+        print_json(data)
     elif resource is None:
-        Writer().paragraph(*show.finished_message(catalog)).flush()
+        out = Writer().paragraph(*show.finished_message(catalog))
+        if paced is not None:
+            out.paragraph((f"Plan: {paced[1]}", ""))
+        out.flush()
     else:
         out = Writer()
-        show.write_next(out, catalog, resource, entries, verdict)
+        show.write_next(out, catalog, resource, entries, verdict, paced[1] if paced else None)
         out.flush()
     if open_browser and resource is not None:
         _open_in_browser(_open_url(resource, verdict))
+
+
+def _pace(stored_plan: StoredPlan | None, states: dict[str, str]) -> tuple[Pace, str] | None:
+    """How the learner keeps pace with their study plan today, and the sentence; None without a plan."""
+    if stored_plan is None:
+        return None
+    from datetime import date
+
+    from dlpath.plan.saved import pace_of
+
+    return pace_of(stored_plan, states, date.today())
 
 
 def _open_in_browser(url: str | None) -> None:
@@ -272,8 +298,15 @@ def dashboard(env: Environment) -> None:
     note = show.orphans_note(summary)
     if note is not None:
         out.print(note)
+    states = {rid: e.state for rid, e in snapshot.entries.items()}
+    with env.open_store() as store:
+        paced = _pace(store.plan(), states)
+    if paced is not None:
+        from rich.text import Text
+
+        out.print(Text.assemble(("Plan", "bold"), "   ", paced[1]), soft_wrap=True)
     out.print()
-    coming = next_resource(catalog.resources, {rid: e.state for rid, e in snapshot.entries.items()})
+    coming = next_resource(catalog.resources, states)
     entry = snapshot.entries.get(coming.id) if coming is not None else None
     _print_lines(out, show.dashboard_next(catalog, coming, entry))
 

@@ -112,7 +112,7 @@ def _root(
         _without_command(ctx.obj)
 
 
-COMMAND_MODULES = ("browse", "progress", "links", "exercise")
+COMMAND_MODULES = ("browse", "progress", "links", "exercise", "plan", "notes", "share")
 COMPLETE_VAR = "_DLPATH_COMPLETE"  # what Click sets when the shell asks dlpath for completions
 
 # Which module registers each top-level command (a test checks this against the registered app).
@@ -122,6 +122,7 @@ ROUTES = {
     "reset": "progress", "status": "progress", "history": "progress", "progress": "progress",
     "check-links": "links",
     "exercise": "exercise",
+    "plan": "plan", "note": "notes", "notes": "notes", "share": "share",
 }
 
 

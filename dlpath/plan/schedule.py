@@ -226,9 +226,8 @@ class Pace(NamedTuple):
     """How the learner stands against a plan on ``today``.
 
     ``due`` resources were planned to be finished before today, ``due_tonight`` by the end of today;
-    ``settled`` of the plan's ``total`` are done or skipped. ``finish`` is when the rest would be done
-    at the plan's pace from today (tomorrow once today's planned readings are settled; never before the
-    plan's start); ``planned_finish`` the original.
+    ``settled`` of the plan's ``total`` are done or skipped. ``finish`` is the last day of ``projected``
+    sessions (when the rest will be read at the plan's pace); ``planned_finish`` the plan's own.
     """
 
     today: date
@@ -249,6 +248,33 @@ class Pace(NamedTuple):
         return max(0, self.settled - self.due_tonight)
 
 
+def _rest(items: Sequence[PlanItem], states: Mapping[str, str]) -> list[PlanItem]:
+    return [item for item in items if states.get(item.resource_id, "not-started") not in SETTLED]
+
+
+def projected(
+    items: Sequence[PlanItem], settings: Settings, states: Mapping[str, str], today: date
+) -> tuple[Session, ...]:
+    """The sessions that read what is left of the plan, from today on.
+
+    While no reading the learner has left was planned before today and they are not ahead, that is the
+    plan itself (its sessions from today, less what is settled). Behind, what is left is laid out again
+    at the plan's pace from today; ahead (today's readings done and more), from tomorrow.
+    """
+    planned = lay_out(items, settings)
+    settled = {item.resource_id for item in items if states.get(item.resource_id, "not-started") in SETTLED}
+    late = any(p.resource_id not in settled for s in planned if s.day < today for p in s.pieces)
+    due_tonight = sum(1 for day in finishes(planned).values() if day <= today)
+    if late:
+        first = today
+    elif len(settled) > due_tonight:
+        first = today + timedelta(days=1)
+    else:
+        kept = (Session(s.day, tuple(p for p in s.pieces if p.resource_id not in settled)) for s in planned)
+        return tuple(s for s in kept if s.day >= today and s.pieces)
+    return lay_out(_rest(items, states), settings._replace(start=max(first, settings.start)))
+
+
 def pace(items: Sequence[PlanItem], settings: Settings, states: Mapping[str, str], today: date) -> Pace:
     """Where the learner is against the plan of ``items`` made with ``settings``, given today's states."""
     planned = lay_out(items, settings)
@@ -256,13 +282,8 @@ def pace(items: Sequence[PlanItem], settings: Settings, states: Mapping[str, str
     settled = sum(1 for item in items if states.get(item.resource_id, "not-started") in SETTLED)
     due = sum(1 for day in ends.values() if day < today)
     due_tonight = sum(1 for day in ends.values() if day <= today)
-    rest = [item for item in items if states.get(item.resource_id, "not-started") not in SETTLED]
-    # today's session still counts unless today's planned readings are already done
-    first = today if settled < due_tonight else today + timedelta(days=1)
-    projected = lay_out(rest, settings._replace(start=max(first, settings.start)))
-    return Pace(
-        today, settings.start, len(items), settled, due, due_tonight, finish_date(projected), finish_date(planned)
-    )
+    finish = finish_date(projected(items, settings, states, today))
+    return Pace(today, settings.start, len(items), settled, due, due_tonight, finish, finish_date(planned))
 
 
 def day_text(day: date, today: date | None = None) -> str:
@@ -281,7 +302,8 @@ def pace_message(p: Pace) -> str:
         return "Every reading in your plan is done or skipped: plan complete ('dlpath plan' makes a new one)."
     finish = day_text(p.finish, p.today) if p.finish else "soon"
     if p.today < p.start and p.settled == 0:
-        return f"Your plan starts on {WEEKDAY_NAMES[p.start.weekday()]} {day_text(p.start, p.today)}; finish {finish}."
+        start = f"{WEEKDAY_NAMES[p.start.weekday()]} {day_text(p.start, p.today)}"
+        return f"Your plan starts on {start} and finishes on {finish}."
     if p.behind:
         head = f"{_readings(p.behind)} behind plan"
     elif p.ahead:

@@ -47,5 +47,29 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1}
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Notes per resource, and study plans (the newest is the learner's plan)."""
+    # A note emptied by the learner stays as '' with its time, so that an import of an older note
+    # does not bring it back.
+    conn.execute(
+        """CREATE TABLE notes (
+            resource_id TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    # settings and items are JSON written and read by dlpath.plan.saved; exported is the JSON object
+    # {uid: day} of the events last written to an .ics file, so the next export can cancel the ones gone.
+    conn.execute(
+        """CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            items TEXT NOT NULL,
+            exported TEXT
+        )"""
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 SCHEMA_VERSION = max(MIGRATIONS)  # the version a database has once every migration ran

@@ -10,6 +10,8 @@ Tables (built by ``migrations.py``):
 - ``progress``: the current state of every resource ever touched (``not-started`` after a reset),
   kept in step with ``events`` in the same transaction so that ``dlpath next`` needs one query.
 - ``exercise_events``: exercise runs, passes and hints shown.
+- ``notes``: the learner's note on each resource (``''`` once emptied, so an older import cannot revive it).
+- ``plans``: study plans, newest last; the newest is the learner's plan.
 
 Every change is one ``BEGIN IMMEDIATE`` transaction; the database is in WAL mode with a busy timeout,
 so concurrent dlpath processes queue rather than fail. A file at the database path that is not a
@@ -39,7 +41,9 @@ from dlpath.progress.records import (
     Event,
     ExerciseStats,
     ImportResult,
+    Note,
     Snapshot,
+    StoredPlan,
     Undone,
     check_exercise_event,
     now,
@@ -295,6 +299,20 @@ class Store:
             self._conn.execute("COMMIT")
         return Snapshot(entries, days, last, exercises)
 
+    def notes(self) -> dict[str, Note]:
+        """Every note ever written, by resource id (emptied ones have text '')."""
+        return {rid: Note(text, at) for rid, text, at in self._read("SELECT resource_id, text, updated_at FROM notes")}
+
+    def note(self, resource_id: str) -> str:
+        """The note on one resource ('' when there is none)."""
+        rows = self._read("SELECT text FROM notes WHERE resource_id = ?", (resource_id,))
+        return rows[0][0] if rows else ""
+
+    def plan(self) -> StoredPlan | None:
+        """The learner's study plan (the newest), or None."""
+        rows = self._read("SELECT id, created_at, settings, items, exported FROM plans ORDER BY id DESC LIMIT 1")
+        return StoredPlan(*rows[0]) if rows else None
+
     # ----------------------------------------------------------------------- writing
 
     def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
@@ -402,6 +420,39 @@ class Store:
             )
         )
 
+    def set_note(self, resource_id: str, text: str) -> bool:
+        """Write the note on a resource (``''`` empties it); False when it already said exactly that."""
+        text = text.strip("\n")
+
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT text FROM notes WHERE resource_id = ?", (resource_id,)).fetchone()
+            if (row[0] if row else "") == text:
+                return False
+            conn.execute(
+                "INSERT INTO notes (resource_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_id)"
+                " DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                (resource_id, text, now()),
+            )
+            return True
+
+        return self._write(work)
+
+    def save_plan(self, settings: str, items: str) -> int:
+        """Store a new study plan (JSON parts, see ``dlpath.plan.saved``); returns its revision."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            previous = conn.execute("SELECT exported FROM plans ORDER BY id DESC LIMIT 1").fetchone()
+            return conn.execute(
+                "INSERT INTO plans (created_at, settings, items, exported) VALUES (?, ?, ?, ?)",
+                (now(), settings, items, previous[0] if previous else None),  # calendar events carry over
+            ).lastrowid
+
+        return self._write(work)
+
+    def set_plan_exported(self, revision: int, exported: str) -> None:
+        """Remember the calendar events (JSON ``{uid: day}``) last written for the plan ``revision``."""
+        self._write(lambda conn: conn.execute("UPDATE plans SET exported = ? WHERE id = ?", (exported, revision)))
+
     # ----------------------------------------------------------------------- moving between machines
 
     def export(self) -> dict[str, Any]:
@@ -410,7 +461,7 @@ class Store:
 
         events = self._read("SELECT resource_id, state, previous, at FROM events ORDER BY at, seq")
         exercises = self._read("SELECT name, event, at, detail FROM exercise_events ORDER BY at, seq")
-        return transfer.export_document(self.entries(), events, exercises, now())
+        return transfer.export_document(self.entries(), events, exercises, now(), self.notes())
 
     def import_(self, data: Any) -> ImportResult:
         """Check an export document (ExportFormatError names any problem), then ``merge`` it."""
@@ -422,7 +473,8 @@ class Store:
         """Merge a checked export into this store as one change; merging the same export again adds nothing.
 
         History and exercise events not already present are added; a resource takes the imported
-        state when the imported one is newer than the local one (the last change wins).
+        state, and a note the imported text, when the imported one is newer than the local one (the last
+        change wins).
         """
         import json  # json: about 1.4 ms (python -X importtime) that `dlpath next` never pays
 
@@ -473,7 +525,20 @@ class Store:
                     (*key, detail),
                 )
                 exercises += 1
-            result = ImportResult(len(added), changed, exercises)
+            notes = 0
+            for note in doc.notes:
+                rid, text, updated = note["resource"], note["text"], note["updated_at"]
+                row = conn.execute("SELECT text, updated_at FROM notes WHERE resource_id = ?", (rid,)).fetchone()
+                local_text, local_at = row if row else ("", "")
+                if updated <= local_at:
+                    continue  # the local note is as new or newer: it wins
+                conn.execute(
+                    "INSERT INTO notes (resource_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_id)"
+                    " DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    (rid, text, updated),
+                )
+                notes += text != local_text
+            result = ImportResult(len(added), changed, exercises, notes)
             if not (added or changed):
                 conn.execute("DELETE FROM changes WHERE id = ?", (change_id,))
             return result

@@ -5,7 +5,10 @@ An export is one JSON object::
     {"format": "dlpath-progress", "version": 1, "exported_at": TIME,
      "resources": [{"id", "state", "updated_at"}, ...],        # the current state of each resource
      "events": [{"resource", "state", "previous", "at"}, ...],  # the history, oldest first
-     "exercises": [{"name", "event", "at", "detail"}, ...]}     # exercise runs, passes, hints
+     "exercises": [{"name", "event", "at", "detail"}, ...],    # exercise runs, passes, hints
+     "notes": [{"resource", "text", "updated_at"}, ...]}       # notes per resource (version 2 on)
+
+Version 2 added ``notes``; a version 1 export (no notes) still imports.
 
 ``parse_export`` checks a document once and returns it as a ``ProgressExport``, which the store merges.
 """
@@ -15,10 +18,10 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from dlpath.errors import StoreError
-from dlpath.progress.records import EXERCISE_EVENTS, STATES, Entry, normal_time
+from dlpath.progress.records import EXERCISE_EVENTS, STATES, Entry, Note, normal_time
 
 EXPORT_FORMAT = "dlpath-progress"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: notes
 
 
 class ExportFormatError(StoreError):
@@ -26,11 +29,12 @@ class ExportFormatError(StoreError):
 
 
 class ProgressExport(NamedTuple):
-    """A checked export: its resources, history events and exercise events, times normalised."""
+    """A checked export: its resources, history events, exercise events and notes, times normalised."""
 
     resources: list[dict[str, Any]]
     events: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
+    notes: list[dict[str, Any]] = []
 
 
 def export_document(
@@ -38,9 +42,11 @@ def export_document(
     events: Iterable[tuple[str, str, str, str]],
     exercises: Iterable[tuple[str, str, str, str | None]],
     exported_at: str,
+    notes: dict[str, Note] | None = None,
 ) -> dict[str, Any]:
     """The export document: current ``entries`` by resource id, history ``events`` (resource, state,
-    previous, at) and ``exercises`` events (name, event, at, detail as stored JSON text), oldest first."""
+    previous, at) and ``exercises`` events (name, event, at, detail as stored JSON text), oldest first,
+    and ``notes`` by resource id."""
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -52,6 +58,10 @@ def export_document(
         "events": [{"resource": r, "state": s, "previous": p, "at": at} for r, s, p, at in events],
         "exercises": [
             {"name": n, "event": e, "at": at, "detail": json.loads(d) if d else None} for n, e, at, d in exercises
+        ],
+        "notes": [
+            {"resource": rid, "text": note.text, "updated_at": note.updated_at}
+            for rid, note in sorted((notes or {}).items())
         ],
     }
 
@@ -143,4 +153,15 @@ def parse_export(data: Any) -> ProgressExport:
                 "detail": detail,
             }
         )
-    return ProgressExport(resources, events, exercises)
+    notes, noted = [], set()
+    for i, item in enumerate(items("notes")):
+        where = f"notes[{i}]"
+        rid = text(item, "resource", where)
+        if rid in noted:
+            raise fail(f"{where}.resource", f"'{rid}' appears twice")
+        noted.add(rid)
+        body = item.get("text")
+        if not isinstance(body, str):
+            raise fail(f"{where}.text", f"expected a string, got {json.dumps(body)}")
+        notes.append({"resource": rid, "text": body, "updated_at": time(item, "updated_at", where)})
+    return ProgressExport(resources, events, exercises, notes)

@@ -116,11 +116,13 @@ def tally_json(t: Tally) -> dict[str, Any]:
 
 
 def write_next(
-    out: Writer, catalog: Catalog, resource: Resource, entries: dict[str, Entry], verdict: str | None
+    out: Writer, catalog: Catalog, resource: Resource, entries: dict[str, Entry], verdict: str | None,
+    plan_line: str | None = None,
 ) -> None:
     """What ``dlpath next`` shows, written to ``out`` (no Rich: this must start at once).
 
-    ``verdict`` is the last link check's verdict when it found the resource's URL dead.
+    ``verdict`` is the last link check's verdict when it found the resource's URL dead; ``plan_line``
+    says how the learner keeps pace with their study plan, when they have one.
     """
     step = catalog.step_of(resource)
     states = {rid: e.state for rid, e in entries.items()}
@@ -136,6 +138,8 @@ def write_next(
     step_tally = tally(step.resources, states)
     out.paragraph(*progress_line(tally(catalog.resources, states)),
                   (f"; step {step.number}: {step_tally.settled} of {step_tally.total}", ""))
+    if plan_line:
+        out.paragraph((f"Plan: {plan_line}", ""))
     out.paragraph(("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", "dim"))
 
 
