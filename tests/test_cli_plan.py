@@ -235,3 +235,23 @@ def test_share_refuses_a_folder_before_writing_anything(tmp_path):
     result = run("share", "--markdown", str(md), "--html", str(tmp_path), ok=False)
     assert result.exit_code == 2 and "is a directory" in result.output
     assert not md.exists()
+
+
+def test_a_damaged_saved_plan_is_named_and_never_stops_next():
+    import sqlite3
+
+    from dlpath.paths import data_dir
+
+    run("plan", "-H", "2", "--start", next_monday().isoformat())
+    conn = sqlite3.connect(data_dir() / "progress.sqlite3")
+    conn.execute("UPDATE plans SET settings = '{\"hours_per_week\": \"many\"}'")
+    conn.commit()
+    conn.close()
+    damaged = "the saved study plan is damaged; make a new one with 'dlpath plan --hours-per-week H'"
+    shown = run("next").output
+    assert "Next:" in shown and f"Plan: {damaged}" in shown
+    assert json.loads(run("next", "--json").output)["plan"] == {"error": damaged}
+    result = run("plan", ok=False)
+    assert result.exit_code == 2 and result.output == f"error: {damaged}\n"
+    run("plan", "-H", "3")  # a new plan replaces it
+    assert "Plan: On plan" in run("next").output

@@ -477,3 +477,24 @@ def test_summary_counts_per_step_and_orphans(catalog):
     assert summary.overall.done == 2 and summary.overall.minutes_done == 50
     assert summary.orphaned == ("removed-resource",)
     assert summary.streak == 1
+
+
+def test_a_schema_1_database_gains_notes_and_plans_and_keeps_its_progress(dlpath_home):
+    from dlpath.progress.migrations import MIGRATIONS as ALL
+
+    path = db_path(dlpath_home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {progress.APPLICATION_ID}")
+    ALL[1](conn)  # exactly what dlpath wrote before notes and plans existed
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO progress VALUES ('a', 'done', '2026-01-01T00:00:00.000000+00:00')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.states() == {"a": "done"}
+        assert store.notes() == {} and store.plan() is None
+        assert store.set_note("a", "kept") is True
+        assert store.set_note("a", "kept") is False  # the same text again changes nothing
+        assert store.note("a") == "kept"
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

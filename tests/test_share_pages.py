@@ -128,3 +128,21 @@ def test_html_states_and_markers_are_words(fixtures):
     assert "To do 1.2 Intro NotesOptional" in " ".join(shown.text.split())
     assert "To do 2.1 Deep Dive" in " ".join(shown.text.split())
     assert ("https://example.org/video", "Intro Video") in shown.links
+
+
+def test_a_dated_resource_is_marked_in_both_pages(fixtures):
+    # the catalogue may say what has aged about a resource ('dated'); the pages show it, escaped
+    from types import SimpleNamespace
+
+    catalog = load_catalog(fixtures / "catalogs" / "minimal-valid.yaml")
+    first = catalog.steps[0].resources[0]
+    aged = SimpleNamespace(**first._asdict(), label=first.label, dated="Theano <ended> in 2017 & more.")
+    step = catalog.steps[0]._replace(resources=(aged, *catalog.steps[0].resources[1:]))
+    catalog = catalog._replace(steps=(step, *catalog.steps[1:]))
+    summary = summarise(catalog, Snapshot({}, frozenset(), None, {}), TODAY)
+    page = html.render(catalog, {}, summary, today=TODAY)
+    assert '<span class="marker">Dated</span>' in page
+    assert "<strong>Dated:</strong> Theano &lt;ended&gt; in 2017 &amp; more.</div>" in page
+    assert page.count('class="marker">Dated<') == 1
+    text = markdown.render(catalog, {}, summary, today=TODAY)
+    assert "*Dated:* Theano \\<ended\\> in 2017 \\& more\\." in text

@@ -11,7 +11,7 @@ import typer
 from dlpath.cli.common import Environment, print_json
 from dlpath.cli.options import output_path
 from dlpath.cli.root import app
-from dlpath.errors import DlpathError
+from dlpath.errors import DlpathError, StoreError
 
 if TYPE_CHECKING:
     from dlpath.catalog import Catalog
@@ -113,10 +113,16 @@ def plan(
     if ics is not None:
         output_path("--ics", ics)
     catalog = env.catalog()
+    making = any(given is not None for given in (hours_per_week, start, days)) or with_optional
     with env.open_store() as store:
         states = store.states()
-        saved = load(store)
-    making = any(given is not None for given in (hours_per_week, start, days)) or with_optional
+        try:
+            saved = load(store)
+        except StoreError:
+            if not making:
+                raise
+            saved = None  # a damaged plan is replaced by the new one
+
     if making:
         settings = _settings(saved, hours_per_week, start, days, with_optional, today)
         items = plan_items(catalog.resources, states, with_optional=settings.with_optional)

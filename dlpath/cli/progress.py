@@ -105,7 +105,7 @@ def next_(
         if paced is not None:
             from dlpath.plan.views import pace_json
 
-            data["plan"] = pace_json(*paced)
+            data["plan"] = pace_json(*paced) if paced[0] is not None else {"error": paced[1]}
         else:
             data["plan"] = None
         print_json(data)
@@ -122,15 +122,21 @@ def next_(
         _open_in_browser(_open_url(resource, verdict))
 
 
-def _pace(stored_plan: StoredPlan | None, states: dict[str, str]) -> tuple[Pace, str] | None:
-    """How the learner keeps pace with their study plan today, and the sentence; None without a plan."""
+def _pace(stored_plan: StoredPlan | None, states: dict[str, str]) -> tuple[Pace | None, str] | None:
+    """How the learner keeps pace with their study plan today, and the sentence; None without a plan.
+
+    A damaged saved plan gives no pace and a sentence saying so: it never stops ``next`` or the dashboard.
+    """
     if stored_plan is None:
         return None
     from datetime import date
 
     from dlpath.plan.saved import pace_of
 
-    return pace_of(stored_plan, states, date.today())
+    try:
+        return pace_of(stored_plan, states, date.today())
+    except DlpathError as err:
+        return None, err.message
 
 
 def _open_in_browser(url: str | None) -> None:

@@ -56,6 +56,8 @@ ul.resources > li { padding: 0.6rem 0; border-bottom: 1px solid var(--line); bre
   font-size: 0.85rem; margin-left: 0.3rem; }
 .dated { background: var(--note-bg); padding: 0.3rem 0.5rem; border-radius: 0.3rem; margin-top: 0.3rem; }
 table { border-collapse: collapse; width: 100%; }
+td:first-child { white-space: nowrap; }
+caption { text-align: left; }
 th, td { text-align: left; vertical-align: top; padding: 0.3rem 0.5rem 0.3rem 0; border-bottom: 1px solid var(--line); }
 footer { margin-top: 2rem; font-size: 0.9rem; }
 @media print {
@@ -135,7 +137,9 @@ def render(
         parts += ['<section aria-labelledby="plan">', '<h2 id="plan">Study plan</h2>',
                   f"<p>{_e(plan.settings)}.</p>", f"<p><strong>{_e(plan.pace)}</strong></p>"]
         if plan.weeks:
-            parts.append("<table><caption class=\"muted\">The weeks ahead</caption>"
+            count = len(plan.weeks)
+            parts.append(f'<table><caption class="muted">The next {count} week{"s" if count != 1 else ""}'
+                         " of the plan</caption>"
                          '<thead><tr><th scope="col">Day</th><th scope="col">Read</th></tr></thead><tbody>')
             for _, days in plan.weeks:
                 for day, readings in days:

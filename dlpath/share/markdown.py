@@ -68,6 +68,9 @@ def render(
     ]
     if plan is not None:
         out += ["", "## Study plan", "", f"{text(plan.settings)}. {text(plan.pace)}"]
+        if plan.weeks:
+            count = len(plan.weeks)
+            out += ["", f"The next {count} week{'s' if count != 1 else ''} of the plan:"]
         for monday, days in plan.weeks:
             out += ["", f"Week of {_day(monday)}:", ""]
             for day, readings in days:
