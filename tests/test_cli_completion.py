@@ -37,6 +37,7 @@ def catalog():
     return load_catalog(bundled_data_file("steps.yaml"))
 
 
+
 def test_a_partial_resource_id_completes_to_the_ids_it_starts(catalog):
     assert complete_bash("dlpath done maz") == ["mazur-backpropagation-example"]
     starts_with_n = [r.id for r in catalog.resources if r.id.startswith("n")]

@@ -26,6 +26,21 @@ def fixture_catalog(monkeypatch):
     monkeypatch.setenv("DLPATH_CATALOG", str(TWO_STEPS))
 
 
+@pytest.fixture(scope="module")
+def built_command():
+    """Typer rebuilds the whole click command on every invoke: build it once for these tests."""
+    import typer.main
+
+    return typer.main.get_command(app)
+
+
+@pytest.fixture(autouse=True)
+def reuse_built_command(monkeypatch, built_command):
+    import typer.testing
+
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: built_command)
+
+
 def run(*args: str, ok: bool = True):
     result = runner.invoke(app, list(args), prog_name="dlpath")
     if ok:
