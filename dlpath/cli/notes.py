@@ -86,7 +86,8 @@ def notes(
     ctx: typer.Context,
     markdown: Annotated[
         Optional[Path],
-        typer.Option("--markdown", help="Write all notes as one Markdown document in path order ('-': print it).",
+        typer.Option("--markdown", metavar="FILE",
+                     help="Write all notes as one Markdown document in path order ('-': print it).",
                      show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")] = False,

@@ -67,7 +67,13 @@ def _write_ics(
     data = to_ical(sessions, items, namespace=space, title=catalog.title, urls=urls, stamp=stamp,
                    sequence=sequence, cancelled=gone)
     try:
-        write_atomically(path, data)
+        if str(path) == "-":
+            import sys
+
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            write_atomically(path, data)
     except OSError as err:
         raise DlpathError(f"cannot write {path}: {err.strerror or err}") from None
     with env.open_store(create=True) as store:
@@ -80,25 +86,27 @@ def plan(
     ctx: typer.Context,
     hours_per_week: Annotated[
         Optional[str],
-        typer.Option("--hours-per-week", "-H", help="Hours you can study a week (0.5 to 80): makes a new plan.",
-                     show_default=False),
+        typer.Option("--hours-per-week", "-H", metavar="HOURS", show_default=False,
+                     help="Hours you can study a week (0.5 to 80). Any of these options makes a new plan; what"
+                          " you leave out is kept from your plan."),
     ] = None,
     start: Annotated[
         Optional[str],
-        typer.Option(help="First day of the plan: YYYY-MM-DD, today or tomorrow (default: today).",
-                     show_default=False),
+        typer.Option(metavar="DATE", show_default=False,
+                     help="First day of the plan: YYYY-MM-DD, today or tomorrow, within a year (default: today)."),
     ] = None,
     days: Annotated[
         Optional[str],
-        typer.Option(help="Days you study, e.g. mon,wed,sat or mon-fri (default: every day).", show_default=False),
+        typer.Option(metavar="DAYS", show_default=False,
+                     help="Days you study, e.g. mon,wed,sat or mon-fri (default: your plan's, else every day)."),
     ] = None,
     with_optional: Annotated[
         bool, typer.Option("--with-optional", help="Plan the optional readings too.")
     ] = False,
     ics: Annotated[
         Optional[Path],
-        typer.Option("--ics", help="Also write the sessions as an iCalendar file for your calendar app.",
-                     show_default=False),
+        typer.Option("--ics", metavar="FILE", show_default=False,
+                     help="Also write the sessions ahead as an iCalendar file for your calendar app ('-': print it)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")] = False,
 ) -> None:
@@ -110,6 +118,9 @@ def plan(
 
     env: Environment = ctx.obj
     today = date.today()
+    to_stdout = ics is not None and str(ics) == "-"
+    if to_stdout and as_json:
+        raise DlpathError("--ics - and --json would both print to standard output: write the calendar to a file")
     if ics is not None:
         output_path("--ics", ics)
     catalog = env.catalog()
@@ -148,6 +159,8 @@ def plan(
         found, line = status(saved, states, today)
         heading = "Your study plan: what is left, at its pace"
     cancelled = _write_ics(env, catalog, ics, sessions, by_id, saved) if ics is not None else 0
+    if to_stdout:
+        return  # the calendar alone on standard output, for a pipe
     if as_json:
         print_json(views.plan_json(sessions, by_id, saved.settings, revision=saved.revision, pace=found,
                                    pace_line=line))

@@ -21,12 +21,14 @@ def share(
     ctx: typer.Context,
     markdown: Annotated[
         Optional[Path],
-        typer.Option("--markdown", help="Write the path as a Markdown checklist with progress ('-': print it).",
+        typer.Option("--markdown", metavar="FILE",
+                     help="Write the path as a Markdown checklist with progress ('-': print it).",
                      show_default=False),
     ] = None,
     html: Annotated[
         Optional[Path],
-        typer.Option("--html", help="Write one self-contained HTML page (no scripts, nothing loaded from elsewhere).",
+        typer.Option("--html", metavar="FILE",
+                     help="Write one self-contained HTML page (no scripts, nothing loaded from elsewhere).",
                      show_default=False),
     ] = None,
 ) -> None:
