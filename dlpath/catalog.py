@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
+from dlpath.files import read_regular_file
 
 KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
 PROVENANCES = ("article", "reconstructed")
@@ -196,40 +197,6 @@ class Problem(NamedTuple):
         return f"line {self.line}, column {self.column}" if self.line is not None else ""
 
 
-def _regular_file_bytes(path: Path, what: str, limit: int, error: type[Exception], missing: str = "") -> bytes:
-    """The bytes of the regular file at ``path``, refused (``error``) if it is anything else or over ``limit``.
-
-    A FIFO, a device (``/dev/zero``) or a huge file is refused before anything is read, so a wrong
-    path can never hang dlpath or exhaust memory.
-    """
-    import stat
-
-    if not path.exists():
-        raise error(f"{what} {path} not found: check the path{missing}")
-    try:
-        st = path.stat()
-    except OSError as err:
-        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise error(f"{what} {path} is a directory: give the path of a file")
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-        raise error(f"{what} {path} is {kind}, not a regular file: save it to a file and give that path")
-    if st.st_size > limit:
-        raise error(
-            f"{what} {path} is {st.st_size:,} bytes, more than the {limit:,} dlpath reads:"
-            " check that it is the right file"
-        )
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-    except OSError as err:
-        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
-    if len(raw) > limit:  # it grew while we looked
-        raise error(f"{what} {path} is more than the {limit:,} bytes dlpath reads: check that it is the right file")
-    return raw
-
-
 class _YamlError(CatalogError):
     """Text that is not YAML, with where the parser stopped."""
 
@@ -364,7 +331,7 @@ def read_document(path: Path) -> Any:
 
 def _read(path: Path) -> tuple[Any, _Shape]:
     """The parsed document and its shape (positions, duplicate keys); CatalogError if it cannot be read."""
-    raw = _regular_file_bytes(path, "catalogue", MAX_FILE_BYTES, CatalogError, ", or unset --catalog / DLPATH_CATALOG")
+    raw = read_regular_file(path, "catalogue", MAX_FILE_BYTES, CatalogError, ", or unset --catalog / DLPATH_CATALOG")
     return _parse(raw, path)
 
 
@@ -636,7 +603,7 @@ def validate(path: Path) -> list[Problem]:
     Text that is not YAML counts as one problem; duplicate keys come first, in file order. A file
     that cannot be read at all (missing, a FIFO or device, too large) raises CatalogError.
     """
-    raw = _regular_file_bytes(Path(path), "catalogue", MAX_FILE_BYTES, CatalogError)
+    raw = read_regular_file(Path(path), "catalogue", MAX_FILE_BYTES, CatalogError)
     try:
         doc, shape = _parse(raw, Path(path))
     except _YamlError as err:

@@ -1,4 +1,4 @@
-"""Writing a file so that readers see the old or the new content, never half of it."""
+"""Files the user points at: written so readers see the old or the new content, read only when regular and small."""
 
 from __future__ import annotations
 
@@ -29,3 +29,66 @@ def write_atomically(path: Path, data: str | bytes, newline: str | None = None) 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_regular_file(path: Path, what: str, limit: int, error: type[Exception], missing: str = "") -> bytes:
+    """The bytes of the regular file at ``path``, refused (``error``) if it is anything else or over ``limit``.
+
+    A FIFO, a device (``/dev/zero``) or a huge file is refused before anything is read, so a wrong
+    path can never hang dlpath or exhaust memory.
+    """
+    import stat
+
+    if not path.exists():
+        raise error(f"{what} {path} not found: check the path{missing}")
+    try:
+        st = path.stat()
+    except OSError as err:
+        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{what} {path} is a directory: give the path of a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise error(f"{what} {path} is {kind}, not a regular file: save it to a file and give that path")
+    if st.st_size > limit:
+        raise error(
+            f"{what} {path} is {st.st_size:,} bytes, more than the {limit:,} dlpath reads:"
+            " check that it is the right file"
+        )
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as err:
+        raise error(f"{what} {path} cannot be read: {err.strerror or err}") from None
+    if len(raw) > limit:  # it grew while we looked
+        raise error(f"{what} {path} is more than the {limit:,} bytes dlpath reads: check that it is the right file")
+    return raw
+
+
+def write_where_pointed(path: Path, text: str) -> bool:
+    """Write ``text`` to what ``path`` names, the way the user meant it; True if a regular file was written.
+
+    ``-`` is standard output. A FIFO, a terminal, ``/dev/stdout`` or a process substitution (``>(gzip)``)
+    is written through, as a shell redirection would. A regular file is replaced atomically, and when
+    ``path`` is a symbolic link it is the link's target that is replaced (the link stays a link).
+    """
+    import stat
+    import sys
+
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return False
+    try:
+        st = os.stat(path)  # follows symbolic links
+    except FileNotFoundError:
+        st = None
+    special = str(path).startswith(("/dev/", "/proc/"))  # /dev/stdout, /dev/fd/63: the open file, as it is
+    if st is not None and (special or not stat.S_ISREG(st.st_mode)):
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        with open(path, "a" if special else "w", encoding="utf-8") as handle:  # "a": never truncate a shell's file
+            handle.write(text)
+        return False
+    write_atomically(Path(os.path.realpath(path)), text)
+    return True

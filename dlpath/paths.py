@@ -50,3 +50,8 @@ def catalog_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return bundled_data_file("steps.yaml")
+
+
+def installed_copy(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file inside the installed package's data (not a source checkout's ``data/``)."""
+    return Path(os.path.realpath(path)).is_relative_to(_PACKAGE_DIR / "data")

@@ -95,7 +95,11 @@ def test_next_and_the_dashboard_say_how_far_behind_plan_the_learner_is():
     # a plan that began two weeks ago, 3 h a week every day: everything was due days ago
     items = (PlanItem("intro-video", "1.1", "Intro", 30), PlanItem("intro-paper", "1.2", "Paper", 60),
              PlanItem("gradient-chapter", "2.1", "Chapter", 90))
-    with Store.open(database_path(data_dir()), create=True) as store:
+    from dlpath.catalog import load_catalog
+    from dlpath.progress.scope import scope_of
+
+    scope = scope_of(load_catalog(TWO_STEPS))
+    with Store.open(database_path(data_dir()), create=True, scope=scope) as store:
         store.save_plan(*encode(Settings(3, date.today() - timedelta(days=14), tuple(range(7))), items))
     run("done", "intro-video")
     shown = run("next").output
@@ -270,3 +274,27 @@ def test_a_damaged_saved_plan_is_named_and_never_stops_next():
     assert result.exit_code == 2 and result.output == f"error: {damaged}\n"
     run("plan", "-H", "3")  # a new plan replaces it
     assert "Plan: On plan" in run("next").output
+
+
+def test_notes_and_plans_belong_to_their_catalogue(monkeypatch, fixtures):
+    run("note", "1.1", "-m", "on the fixture path")
+    run("plan", "-H", "2", "--start", next_monday().isoformat())
+    monkeypatch.setenv("DLPATH_CATALOG", str(fixtures / "catalogs" / "minimal-valid.yaml"))
+    assert "No notes yet" in run("notes").output
+    assert "You have no study plan yet" in run("plan").output
+    assert "Plan:" not in run("next").output
+    monkeypatch.setenv("DLPATH_CATALOG", str(TWO_STEPS))
+    assert "on the fixture path" in run("notes").output
+    assert "Your plan starts on" in run("plan").output
+
+
+def test_recovering_a_damaged_database_keeps_notes_and_plans(tmp_path):
+    from dlpath.paths import data_dir
+    from dlpath.progress.recover import recover
+
+    run("note", "1.1", "-m", "kept through recovery")
+    run("plan", "-H", "2", "--start", next_monday().isoformat())
+    result = recover(data_dir() / "progress.sqlite3")
+    assert result.copied["notes"] == 1 and result.copied["plans"] == 1 and not result.unreadable
+    assert "kept through recovery" in run("notes").output
+    assert "Your plan starts on" in run("plan").output

@@ -78,7 +78,7 @@ def test_an_older_schema_is_migrated_in_place(dlpath_home):
     conn = sqlite3.connect(db_path(dlpath_home))
     conn.execute("PRAGMA user_version = 0")  # as if written before schema 1 was finished
     conn.execute("DROP TABLE exercise_events")
-    conn.execute("DROP TABLE notes")  # and before schema 2
+    conn.execute("DROP TABLE notes")  # and before schema 3
     conn.execute("DROP TABLE plans")
     conn.commit()
     conn.close()
@@ -93,12 +93,15 @@ def test_an_older_schema_is_migrated_in_place(dlpath_home):
         )
 
     MIGRATIONS[1] = only_exercises
+    later = {v: MIGRATIONS[v] for v in MIGRATIONS if v > 1}
+    MIGRATIONS.update({v: lambda c: None for v in later})  # the tables of the later versions are there
     try:
         with Store.open() as store:
             assert store.states() == {"a": "done"}
             store.record_exercise("sigmoid", "run")
     finally:
         MIGRATIONS[1] = original
+        MIGRATIONS.update(later)
     assert calls == [1]
     assert sqlite3.connect(db_path(dlpath_home)).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -106,7 +109,7 @@ def test_an_older_schema_is_migrated_in_place(dlpath_home):
 @pytest.mark.parametrize(
     ("content", "why"),
     [
-        (b"", "the file is empty"),
+        (b"", "is empty (0 bytes)"),
         (b"these are my notes, not a database\n" * 50, "not an SQLite database"),
         (os.urandom(4096), "not an SQLite database"),
     ],
@@ -120,7 +123,7 @@ def test_a_file_that_is_not_a_database_is_never_touched(dlpath_home, content, wh
         with pytest.raises(StoreError) as err:
             Store.open(create=create)
         assert str(path) in err.value.message and why in err.value.message
-        assert "move it aside" in err.value.message
+        assert "dlpath left it untouched" in err.value.message or "is empty (0 bytes)" in err.value.message
     with pytest.raises(StoreError):
         progress.record_exercise("sigmoid", "run")
     assert path.read_bytes() == content and path.stat().st_mtime_ns == before
@@ -266,7 +269,7 @@ def _populated(home: Path) -> dict:
 
 def test_export_import_round_trip_and_idempotency(tmp_path, monkeypatch, dlpath_home):
     exported = _populated(dlpath_home)
-    assert exported["format"] == "dlpath-progress" and exported["version"] == 2
+    assert exported["format"] == "dlpath-progress" and exported["version"] == 3
     json.dumps(exported)  # JSON-ready
     monkeypatch.setenv("DLPATH_HOME", str(tmp_path / "other-machine"))
     with writable(tmp_path) as store:

@@ -51,10 +51,16 @@ class Environment:
         return self._catalog
 
     def open_store(self, *, create: bool = False) -> Store:
-        """The progress store in the data folder; ``create=False`` never creates the file or the folder."""
-        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
+        """The progress store in the data folder, for the chosen catalogue's progress only.
 
-        return Store.open(database_path(paths.data_dir()), create=create)
+        ``create=False`` never creates the file or the folder.
+        """
+        from dlpath.progress import Store, database_path  # SQLite: about 4 ms that steps, show and check-links skip
+        from dlpath.progress.scope import scope_of
+
+        return Store.open(
+            database_path(paths.data_dir()), create=create, scope=scope_of(self.catalog()), on_wait=_say_waiting
+        )
 
     def console(self, stderr: bool = False) -> Console:
         """A Rich console for this run; plain text when not a terminal or when NO_COLOR is set."""
@@ -64,6 +70,11 @@ class Environment:
 
             self._consoles[key] = Console(stderr=stderr, highlight=False, soft_wrap=False)
         return self._consoles[key]
+
+
+def _say_waiting(message: str) -> None:
+    """Tell the user, on stderr, why dlpath is waiting (another program holds the database's lock)."""
+    Writer(stderr=True).line((clean(message), "")).flush()
 
 
 def environment() -> Environment:

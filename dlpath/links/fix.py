@@ -6,6 +6,7 @@ order, quoting and line endings stay as they were; it is then written atomically
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,7 +49,15 @@ def apply_fixes(path: Path, fixes: list[Fix]) -> list[Fix]:
     """
     import yaml
 
-    path = Path(path)
+    from dlpath.paths import installed_copy
+
+    path = Path(os.path.realpath(path))  # through a symbolic link: the real file is edited, the link stays
+    if installed_copy(path):
+        raise CatalogError(
+            f"--fix will not edit {path}: it is the copy inside the installed dlpath package, which the next"
+            " upgrade replaces; edit your own copy instead: cp the file to steps.yaml and run"
+            " 'dlpath --catalog steps.yaml check-links --fix'"
+        )
     original = path.read_bytes().decode("utf-8")  # it was just loaded, so it reads and decodes
     bom = "\ufeff" if original.startswith("\ufeff") else ""
     text = original[len(bom):]

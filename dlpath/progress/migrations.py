@@ -48,28 +48,70 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_to_2(conn: sqlite3.Connection) -> None:
-    """Notes per resource, and study plans (the newest is the learner's plan)."""
-    # A note emptied by the learner stays as '' with its time, so that an import of an older note
-    # does not bring it back.
-    conn.execute(
+    """Progress per catalogue: changes, events and current states carry the catalogue they belong to.
+
+    ``catalog`` is the catalogue's identity (``scope.catalog_key``: its title and author, not its file
+    path, so moving the file keeps its progress). Rows recorded before this version get ``''``: they
+    belong to whichever catalogue lists their resource id, so nothing is lost or hidden by the upgrade.
+    ``events.action`` keeps the action of an event brought in by ``import`` (its change says "import").
+    ``catalogs`` names each identity seen, for status and export.
+    """
+    statements = [
+        "ALTER TABLE changes ADD COLUMN catalog TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN catalog TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN action TEXT",
+        """CREATE TABLE progress_by_catalog (
+            catalog TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('not-started', 'in-progress', 'done', 'skipped')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (catalog, resource_id)
+        ) WITHOUT ROWID""",
+        "INSERT INTO progress_by_catalog SELECT '', resource_id, state, updated_at FROM progress",
+        "DROP TABLE progress",
+        "ALTER TABLE progress_by_catalog RENAME TO progress",
+        "DROP INDEX changes_undoes",
+        "CREATE UNIQUE INDEX changes_undoes ON changes(undoes, catalog) WHERE undoes IS NOT NULL",
+        "CREATE INDEX events_catalog ON events(catalog, resource_id, at)",
+        """CREATE TABLE catalogs (
+            catalog TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Notes per resource and study plans, each kept per catalogue (``catalog`` as in version 2).
+
+    A note emptied by the learner stays as ``''`` with its time, so an import of an older note does not
+    bring it back. A plan's ``settings`` and ``items`` are JSON written and read by ``dlpath.plan.saved``;
+    ``exported`` is the JSON object ``{uid: day}`` of the calendar events last written, so the next
+    export can cancel the ones gone. A catalogue's newest plan is the learner's plan.
+    """
+    statements = [
         """CREATE TABLE notes (
-            resource_id TEXT PRIMARY KEY,
+            catalog TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
             text TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        ) WITHOUT ROWID"""
-    )
-    # settings and items are JSON written and read by dlpath.plan.saved; exported is the JSON object
-    # {uid: day} of the events last written to an .ics file, so the next export can cancel the ones gone.
-    conn.execute(
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (catalog, resource_id)
+        ) WITHOUT ROWID""",
         """CREATE TABLE plans (
             id INTEGER PRIMARY KEY,
+            catalog TEXT NOT NULL,
             created_at TEXT NOT NULL,
             settings TEXT NOT NULL,
             items TEXT NOT NULL,
             exported TEXT
-        )"""
-    )
+        )""",
+        "CREATE INDEX plans_catalog ON plans(catalog, id)",
+    ]
+    for statement in statements:
+        conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
 SCHEMA_VERSION = max(MIGRATIONS)  # the version a database has once every migration ran

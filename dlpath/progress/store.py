@@ -10,8 +10,9 @@ Tables (built by ``migrations.py``):
 - ``progress``: the current state of every resource ever touched (``not-started`` after a reset),
   kept in step with ``events`` in the same transaction so that ``dlpath next`` needs one query.
 - ``exercise_events``: exercise runs, passes and hints shown.
-- ``notes``: the learner's note on each resource (``''`` once emptied, so an older import cannot revive it).
-- ``plans``: study plans, newest last; the newest is the learner's plan.
+- ``notes``: the learner's note on each resource of a catalogue (``''`` once emptied, so that an older
+  import cannot revive it).
+- ``plans``: study plans per catalogue, newest last; the newest is the learner's plan.
 
 Every change is one ``BEGIN IMMEDIATE`` transaction; the database is in WAL mode with a busy timeout,
 so concurrent dlpath processes queue rather than fail. A file at the database path that is not a
@@ -32,6 +33,7 @@ from urllib.parse import quote
 
 from dlpath.errors import StoreError
 from dlpath.paths import data_dir
+from dlpath.progress import problems
 from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from dlpath.progress.records import (
     NOT_STARTED,
@@ -48,18 +50,21 @@ from dlpath.progress.records import (
     check_exercise_event,
     now,
 )
+from dlpath.progress.scope import UNSCOPED, Scope
+from dlpath.progress.scope import sql as scope_sql
 
 if TYPE_CHECKING:
     from dlpath.progress.transfer import ProgressExport
 
 FILE_NAME = "progress.sqlite3"
 APPLICATION_ID = 0x646C7074  # "dlpt": PRAGMA application_id marks the file as ours
-BUSY_TIMEOUT_SECONDS = 30.0
+FIRST_WAIT_SECONDS = 1.0  # a lock held longer than this is announced before dlpath waits on
+LOCK_WAIT_ENV = "DLPATH_LOCK_WAIT"  # how much longer to wait, in seconds (default 10)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _UPSERT_PROGRESS = (
-    "INSERT INTO progress (resource_id, state, updated_at) VALUES (?, ?, ?)"
-    " ON CONFLICT (resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+    "INSERT INTO progress (catalog, resource_id, state, updated_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (catalog, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
 )
 
 
@@ -68,15 +73,13 @@ def database_path(folder: Path | None = None) -> Path:
     return (folder if folder is not None else data_dir()) / FILE_NAME
 
 
-def _recover_hint(path: Path) -> str:
-    return (
-        f"it was left untouched: move it aside (e.g. mv '{path}' '{path}.bad') to start a new one,"
-        " or point DLPATH_HOME at another folder"
-    )
-
-
-def _not_ours(path: Path, why: str) -> StoreError:
-    return StoreError(f"{path} is not a dlpath progress database ({why}); {_recover_hint(path)}")
+def lock_wait_seconds() -> float:
+    """How long to wait for another program's lock after announcing it: ``$DLPATH_LOCK_WAIT`` or 10 s."""
+    try:
+        value = float(os.environ.get(LOCK_WAIT_ENV, "10"))
+    except ValueError:
+        return 10.0
+    return min(max(value, 0.0), 600.0) if value == value else 10.0  # NaN -> the default
 
 
 def _check_file(path: Path) -> None:
@@ -89,18 +92,20 @@ def _check_file(path: Path) -> None:
     except OSError as err:
         raise StoreError(f"cannot read the progress database {path}: {err.strerror or err}") from None
     if not header:
-        raise _not_ours(path, "the file is empty")
+        raise StoreError(
+            f"the progress database {path} is empty (0 bytes), so there is no progress in it to save:"
+            " remove it and dlpath starts a new one"
+        )
     if header != _SQLITE_MAGIC:
-        raise _not_ours(path, "the file is not an SQLite database")
+        raise problems.foreign(path, "the file is not an SQLite database")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     uri = f"file:{quote(str(path))}?mode=rw"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=FIRST_WAIT_SECONDS, isolation_level=None)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open the progress database {path}: {err}") from None
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        raise problems.explain(err, path, "open") from None
     return conn
 
 
@@ -148,16 +153,49 @@ def _create(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+def _patiently(
+    conn: sqlite3.Connection, path: Path, on_wait: Callable[[str], None] | None, doing: str, work: Callable[[], Any]
+) -> Any:
+    """Run ``work``; if another program holds a lock past the first second, say so, wait, try once more.
+
+    Raises DatabaseLocked if the lock outlasts the wait; other sqlite3 errors propagate to the caller.
+    """
+    try:
+        return work()
+    except sqlite3.Error as err:
+        if not problems.is_locked(err):
+            raise
+    wait = lock_wait_seconds()
+    if on_wait is not None:
+        on_wait(
+            f"the progress database {path} is locked by another program; waiting up to {wait:g} s"
+            " for it to finish..."
+        )
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    try:
+        return work()
+    except sqlite3.Error as err:
+        if problems.is_locked(err):
+            raise problems.locked(path, FIRST_WAIT_SECONDS + wait) from None
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(FIRST_WAIT_SECONDS * 1000)}")
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, on_wait: Callable[[str], None] | None = None) -> None:
     """Check the file is ours and bring its schema up to date (never touches a foreign file)."""
     try:
-        app_id, version = conn.execute(
-            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)"
-        ).fetchone()
-    except sqlite3.DatabaseError as err:
-        raise _not_ours(path, str(err)) from None
+        app_id, version = _patiently(
+            conn, path, on_wait, "read",
+            lambda: conn.execute(
+                "SELECT (SELECT application_id FROM pragma_application_id),"
+                " (SELECT user_version FROM pragma_user_version)"
+            ).fetchone(),
+        )
+    except sqlite3.Error as err:
+        raise problems.explain(err, path, "open") from None
     if app_id != APPLICATION_ID:
-        raise _not_ours(path, "an SQLite database made by another program")
+        raise problems.foreign(path, "an SQLite database made by another program")
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer dlpath (progress schema {version}, this one reads up to"
@@ -178,7 +216,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.Error as err:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise StoreError(f"cannot upgrade the progress database {path}: {err}") from None
+        raise problems.explain(err, path, "upgrade") from None
 
 
 # --------------------------------------------------------------------------- the store
@@ -190,28 +228,53 @@ class Store:
     Open with ``Store.open(create=...)`` and use as a context manager so the connection is closed.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection | None) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection | None, scope: Scope | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = path
         self._conn = conn
+        self.scope = scope
+        self.on_wait = on_wait
 
     @classmethod
-    def open(cls, path: Path | None = None, *, create: bool = False) -> Store:
-        """Open the store; ``create=False`` never creates the file or the data directory."""
+    def open(
+        cls, path: Path | None = None, *, create: bool = False, scope: Scope | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Store:
+        """Open the store; ``create=False`` never creates the file or the data directory.
+
+        ``scope`` is the catalogue whose progress this store reads and changes (``scope.scope_of``); without
+        one it sees every resource's progress and records changes as unscoped (tests, exercise events).
+        ``on_wait(message)`` is told when another program's lock makes dlpath wait (the CLI prints it).
+        """
         path = Path(path) if path is not None else database_path()
         if not path.exists():
             if path.is_symlink():
                 raise StoreError(f"{path} is a broken symbolic link; remove it or fix its target")
             if not create:
-                return cls(path, None)
+                return cls(path, None, scope, on_wait)
             _create(path)
         _check_file(path)
         conn = _connect(path)
         try:
-            _check_schema(conn, path)
+            _check_schema(conn, path, on_wait)
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn)
+        return cls(path, conn, scope, on_wait)
+
+    @property
+    def _key(self) -> str:
+        return self.scope.key if self.scope is not None else UNSCOPED
+
+    def _where(self, table: str) -> str:
+        """The SQL condition for rows of ``table`` in this store's scope (every row without one)."""
+        return scope_sql(table) if self.scope is not None else "1"
+
+    def _params(self, **more: Any) -> dict[str, Any]:
+        ids = self.scope.ids_param if self.scope is not None else ""
+        return {"key": self._key, "ids": ids, **more}
 
     @property
     def exists(self) -> bool:
@@ -234,14 +297,20 @@ class Store:
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         if self._conn is None:
             return []
+        conn = self._conn
         try:
-            return self._conn.execute(sql, params).fetchall()
+            return _patiently(conn, self.path, self.on_wait, "read", lambda: conn.execute(sql, params).fetchall())
         except sqlite3.Error as err:
-            raise StoreError(f"cannot read the progress database {self.path}: {err}") from None
+            raise problems.explain(err, self.path, "read") from None
 
     def entries(self) -> dict[str, Entry]:
-        """The current state of every resource ever touched, by resource id (one query)."""
-        return {rid: Entry(state, at) for rid, state, at in self._read("SELECT * FROM progress")}
+        """The current state of every resource ever touched in this scope, by resource id (one query)."""
+        rows = self._read(
+            f"SELECT resource_id, state, updated_at FROM progress p WHERE {self._where('p')}"
+            " ORDER BY p.catalog = :key",  # older unscoped rows first: the catalogue's own ones win
+            self._params(),
+        )
+        return {rid: Entry(state, at) for rid, state, at in rows}
 
     def states(self) -> dict[str, str]:
         """The current state of every resource ever touched, by resource id."""
@@ -249,27 +318,33 @@ class Store:
 
     def history(self, limit: int | None = 20) -> list[Event]:
         """The most recent events, newest first (``limit=None``: all of them)."""
+        # In the order the changes were recorded here, which is the order ``undo`` takes them back: an
+        # import comes after what was recorded before it, whatever the times of its events.
         sql = (
-            "SELECT e.seq, e.change_id, c.action, e.resource_id, e.state, e.previous, e.at, e.applied"
-            " FROM events e JOIN changes c ON c.id = e.change_id ORDER BY e.at DESC, e.seq DESC"
+            "SELECT e.seq, e.change_id, coalesce(e.action, c.action), e.resource_id, e.state, e.previous, e.at,"
+            f" e.applied FROM events e JOIN changes c ON c.id = e.change_id WHERE {self._where('e')}"
+            " ORDER BY e.change_id DESC, e.seq DESC"
         )
-        params: tuple = ()
+        params = self._params()
         if limit is not None:
-            sql += " LIMIT ?"
-            params = (max(0, int(limit)),)
+            sql += " LIMIT :limit"
+            params["limit"] = max(0, min(int(limit), 2**62))
         return [Event(*row[:7], bool(row[7])) for row in self._read(sql, params)]
 
     def activity(self) -> tuple[frozenset[date], str | None]:
         """The local dates with study activity (not undone), and the time of the last recorded change."""
         rows = self._read(
             "SELECT DISTINCT date(e.at, 'localtime') FROM events e JOIN changes c ON c.id = e.change_id"
-            " WHERE c.action != 'undo' AND e.state IN ('in-progress', 'done')"
-            " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id)"
-            " UNION SELECT DISTINCT date(at, 'localtime') FROM exercise_events"
+            f" WHERE {self._where('e')} AND c.action != 'undo' AND e.state IN ('in-progress', 'done')"
+            " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id AND u.catalog IN (:key, ''))"
+            " UNION SELECT DISTINCT date(at, 'localtime') FROM exercise_events",
+            self._params(),
         )
         days = frozenset(date.fromisoformat(day) for (day,) in rows if day)
         last = self._read(
-            "SELECT max(at) FROM (SELECT max(at) AS at FROM events UNION ALL SELECT max(at) FROM exercise_events)"
+            f"SELECT max(at) FROM (SELECT max(e.at) AS at FROM events e WHERE {self._where('e')}"
+            " UNION ALL SELECT max(at) FROM exercise_events)",
+            self._params(),
         )
         return days, (last[0][0] if last else None)
 
@@ -290,27 +365,38 @@ class Store:
         """Current states, activity days, last activity and exercise stats from one consistent read."""
         if self._conn is None:
             return Snapshot({}, frozenset(), None, {})
-        self._conn.execute("BEGIN")
+        try:
+            self._conn.execute("BEGIN")
+        except sqlite3.Error as err:
+            raise problems.explain(err, self.path, "read") from None
         try:
             entries = self.entries()
             days, last = self.activity()
             exercises = self.exercise_stats()
         finally:
-            self._conn.execute("COMMIT")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")  # nothing was written: ending the read is all it does
         return Snapshot(entries, days, last, exercises)
 
     def notes(self) -> dict[str, Note]:
-        """Every note ever written, by resource id (emptied ones have text '')."""
-        return {rid: Note(text, at) for rid, text, at in self._read("SELECT resource_id, text, updated_at FROM notes")}
+        """Every note written in this scope, by resource id (emptied ones have text '')."""
+        rows = self._read("SELECT resource_id, text, updated_at FROM notes WHERE catalog = :key", self._params())
+        return {rid: Note(text, at) for rid, text, at in rows}
 
     def note(self, resource_id: str) -> str:
         """The note on one resource ('' when there is none)."""
-        rows = self._read("SELECT text FROM notes WHERE resource_id = ?", (resource_id,))
+        rows = self._read(
+            "SELECT text FROM notes WHERE catalog = :key AND resource_id = :rid", self._params(rid=resource_id)
+        )
         return rows[0][0] if rows else ""
 
     def plan(self) -> StoredPlan | None:
-        """The learner's study plan (the newest), or None."""
-        rows = self._read("SELECT id, created_at, settings, items, exported FROM plans ORDER BY id DESC LIMIT 1")
+        """The learner's study plan for this scope's catalogue (the newest), or None."""
+        rows = self._read(
+            "SELECT id, created_at, settings, items, exported FROM plans WHERE catalog = :key"
+            " ORDER BY id DESC LIMIT 1",
+            self._params(),
+        )
         return StoredPlan(*rows[0]) if rows else None
 
     # ----------------------------------------------------------------------- writing
@@ -320,40 +406,57 @@ class Store:
         if self._conn is None:
             raise StoreError(f"the progress database {self.path} was opened for reading only")
         conn = self._conn
-        try:
+
+        def attempt() -> Any:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = work(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # a failed COMMIT (disk full) leaves it open too
                 raise
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if "locked" in str(err) or "busy" in str(err):
-                raise StoreError(
-                    f"the progress database {self.path} stayed locked by another dlpath for"
-                    f" {BUSY_TIMEOUT_SECONDS:.0f} s; try again"
-                ) from None
-            raise StoreError(f"cannot write the progress database {self.path}: {err}") from None
+            return result
+
+        try:
+            return _patiently(conn, self.path, self.on_wait, "write", attempt)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot write the progress database {self.path}: {err}") from None
-        return result
+            raise problems.explain(err, self.path, "write") from None
 
-    @staticmethod
-    def _current(conn: sqlite3.Connection, resource_id: str) -> str:
-        row = conn.execute("SELECT state FROM progress WHERE resource_id = ?", (resource_id,)).fetchone()
-        return row[0] if row else NOT_STARTED
+    def _current_entry(self, conn: sqlite3.Connection, resource_id: str) -> tuple[str, str]:
+        """(state, updated_at) of a resource in this scope: its own row, else an older unscoped one."""
+        rows = conn.execute(
+            "SELECT catalog, state, updated_at FROM progress WHERE resource_id = ? AND catalog IN (?, '')"
+            " ORDER BY catalog = ? DESC",
+            (resource_id, self._key, self._key),
+        ).fetchall()
+        for catalog, state, at in rows:
+            if catalog == self._key or self.scope is None or self.scope.sees(resource_id):
+                return state, at
+        return NOT_STARTED, ""
 
-    @staticmethod
-    def _apply(conn: sqlite3.Connection, change_id: int, resource_id: str, state: str, previous: str, at: str) -> None:
+    def _current(self, conn: sqlite3.Connection, resource_id: str) -> str:
+        return self._current_entry(conn, resource_id)[0]
+
+    def _new_change(self, conn: sqlite3.Connection, at: str, action: str, undoes: int | None = None) -> int:
+        """Record a change of this scope (and name the catalogue the first time it changes anything)."""
+        if self.scope is not None:
+            conn.execute(
+                "INSERT INTO catalogs (catalog, title, first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (self.scope.key, self.scope.title, at),
+            )
+        return conn.execute(
+            "INSERT INTO changes (at, action, undoes, catalog) VALUES (?, ?, ?, ?)", (at, action, undoes, self._key)
+        ).lastrowid
+
+    def _apply(self, conn: sqlite3.Connection, change_id: int, resource_id: str, state: str, previous: str,
+               at: str, action: str | None = None) -> None:
         conn.execute(
-            "INSERT INTO events (change_id, resource_id, state, previous, at) VALUES (?, ?, ?, ?, ?)",
-            (change_id, resource_id, state, previous, at),
+            "INSERT INTO events (change_id, resource_id, state, previous, at, catalog, action)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (change_id, resource_id, state, previous, at, self._key, action),
         )
-        conn.execute(
-            _UPSERT_PROGRESS,
-            (resource_id, state, at),
-        )
+        conn.execute(_UPSERT_PROGRESS, (self._key, resource_id, state, at))
 
     def set_state(self, resource_ids: Iterable[str], state: str, action: str | None = None) -> list[Changed]:
         """Move resources to ``state`` as one change; returns those that changed (not those already in it)."""
@@ -371,7 +474,7 @@ class Store:
             if not changed:
                 return []
             at = now()
-            change_id = conn.execute("INSERT INTO changes (at, action) VALUES (?, ?)", (at, action)).lastrowid
+            change_id = self._new_change(conn, at, action)
             for item in changed:
                 self._apply(conn, change_id, item.resource_id, state, item.previous, at)
             return changed
@@ -382,21 +485,24 @@ class Store:
         """Revert the most recent change not yet undone (repeatable); None when there is nothing to undo."""
 
         def work(conn: sqlite3.Connection) -> Undone | None:
+            # the latest change with events in this scope that this scope has not undone yet
             row = conn.execute(
                 "SELECT id, action, at FROM changes c WHERE c.undoes IS NULL"
-                " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id) ORDER BY id DESC LIMIT 1"
+                f" AND EXISTS (SELECT 1 FROM events e WHERE e.change_id = c.id AND {self._where('e')})"
+                " AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id AND u.catalog IN (:key, ''))"
+                " ORDER BY id DESC LIMIT 1",
+                self._params(),
             ).fetchone()
             if row is None:
                 return None
             target, action, original_at = row
             at = now()
-            change_id = conn.execute(
-                "INSERT INTO changes (at, action, undoes) VALUES (?, 'undo', ?)", (at, target)
-            ).lastrowid
+            change_id = self._new_change(conn, at, "undo", undoes=target)
             restored = []
             events = conn.execute(
-                "SELECT resource_id, previous FROM events WHERE change_id = ? AND applied ORDER BY seq DESC",
-                (target,),
+                f"SELECT e.resource_id, e.previous FROM events e WHERE e.change_id = :target AND e.applied"
+                f" AND {self._where('e')} ORDER BY e.seq DESC",
+                self._params(target=target),
             ).fetchall()
             for rid, previous in events:
                 current = self._current(conn, rid)
@@ -420,19 +526,25 @@ class Store:
             )
         )
 
+    @staticmethod
+    def _put_note(conn: sqlite3.Connection, key: str, resource_id: str, text: str, at: str) -> None:
+        conn.execute(
+            "INSERT INTO notes (catalog, resource_id, text, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (catalog, resource_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            (key, resource_id, text, at),
+        )
+
     def set_note(self, resource_id: str, text: str) -> bool:
         """Write the note on a resource (``''`` empties it); False when it already said exactly that."""
         text = text.strip("\n")
 
         def work(conn: sqlite3.Connection) -> bool:
-            row = conn.execute("SELECT text FROM notes WHERE resource_id = ?", (resource_id,)).fetchone()
+            row = conn.execute(
+                "SELECT text FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, resource_id)
+            ).fetchone()
             if (row[0] if row else "") == text:
                 return False
-            conn.execute(
-                "INSERT INTO notes (resource_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_id)"
-                " DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                (resource_id, text, now()),
-            )
+            self._put_note(conn, self._key, resource_id, text, now())
             return True
 
         return self._write(work)
@@ -441,10 +553,12 @@ class Store:
         """Store a new study plan (JSON parts, see ``dlpath.plan.saved``); returns its revision."""
 
         def work(conn: sqlite3.Connection) -> int:
-            previous = conn.execute("SELECT exported FROM plans ORDER BY id DESC LIMIT 1").fetchone()
+            previous = conn.execute(
+                "SELECT exported FROM plans WHERE catalog = ? ORDER BY id DESC LIMIT 1", (self._key,)
+            ).fetchone()
             return conn.execute(
-                "INSERT INTO plans (created_at, settings, items, exported) VALUES (?, ?, ?, ?)",
-                (now(), settings, items, previous[0] if previous else None),  # calendar events carry over
+                "INSERT INTO plans (catalog, created_at, settings, items, exported) VALUES (?, ?, ?, ?, ?)",
+                (self._key, now(), settings, items, previous[0] if previous else None),  # calendar events carry over
             ).lastrowid
 
         return self._write(work)
@@ -459,9 +573,15 @@ class Store:
         """Everything recorded, as the JSON-ready export document (the format is ``transfer``'s)."""
         from dlpath.progress import transfer  # it imports json: about 1.4 ms that `dlpath next` never pays
 
-        events = self._read("SELECT resource_id, state, previous, at FROM events ORDER BY at, seq")
+        events = self._read(
+            "SELECT e.resource_id, e.state, e.previous, e.at, coalesce(e.action, c.action)"
+            f" FROM events e JOIN changes c ON c.id = e.change_id WHERE {self._where('e')}"
+            " ORDER BY e.change_id, e.seq",  # the order they were recorded: an import keeps it, as undo does
+            self._params(),
+        )
         exercises = self._read("SELECT name, event, at, detail FROM exercise_events ORDER BY at, seq")
-        return transfer.export_document(self.entries(), events, exercises, now(), self.notes())
+        catalog = {"title": self.scope.title, "key": self.scope.key} if self.scope is not None else None
+        return transfer.export_document(self.entries(), events, exercises, now(), catalog, self.notes())
 
     def import_(self, data: Any) -> ImportResult:
         """Check an export document (ExportFormatError names any problem), then ``merge`` it."""
@@ -480,30 +600,28 @@ class Store:
 
         def work(conn: sqlite3.Connection) -> ImportResult:
             at = now()
-            change_id = conn.execute("INSERT INTO changes (at, action) VALUES (?, 'import')", (at,)).lastrowid
+            change_id = self._new_change(conn, at, "import")
             added: dict[tuple[str, str, str], int] = {}
             for ev in doc.events:
                 key = (ev["resource"], ev["state"], ev["at"])
-                if (
-                    key in added
-                    or conn.execute(
-                        "SELECT 1 FROM events WHERE resource_id = ? AND state = ? AND at = ?", key
-                    ).fetchone()
-                ):
+                if key in added or conn.execute(
+                    "SELECT 1 FROM events e WHERE e.resource_id = :r AND e.state = :s AND e.at = :at"
+                    f" AND {self._where('e')}",
+                    self._params(r=key[0], s=key[1], at=key[2]),
+                ).fetchone():
                     continue
                 added[key] = conn.execute(
-                    "INSERT INTO events (change_id, resource_id, state, previous, at, applied)"
-                    " VALUES (?, ?, ?, ?, ?, 0)",
-                    (change_id, ev["resource"], ev["state"], ev["previous"], ev["at"]),
+                    "INSERT INTO events (change_id, resource_id, state, previous, at, applied, catalog, action)"
+                    " VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                    (change_id, ev["resource"], ev["state"], ev["previous"], ev["at"], self._key, ev.get("action")),
                 ).lastrowid
             changed = 0
             for res in doc.resources:
                 rid, state, updated = res["id"], res["state"], res["updated_at"]
-                row = conn.execute("SELECT state, updated_at FROM progress WHERE resource_id = ?", (rid,)).fetchone()
-                local_state, local_at = row if row else (NOT_STARTED, "")
+                local_state, local_at = self._current_entry(conn, rid)
                 if updated <= local_at:
                     continue  # the local state is as new or newer: it wins
-                conn.execute(_UPSERT_PROGRESS, (rid, state, updated))
+                conn.execute(_UPSERT_PROGRESS, (self._key, rid, state, updated))
                 if state == local_state:
                     continue
                 changed += 1
@@ -528,15 +646,13 @@ class Store:
             notes = 0
             for note in doc.notes:
                 rid, text, updated = note["resource"], note["text"], note["updated_at"]
-                row = conn.execute("SELECT text, updated_at FROM notes WHERE resource_id = ?", (rid,)).fetchone()
+                row = conn.execute(
+                    "SELECT text, updated_at FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, rid)
+                ).fetchone()
                 local_text, local_at = row if row else ("", "")
                 if updated <= local_at:
                     continue  # the local note is as new or newer: it wins
-                conn.execute(
-                    "INSERT INTO notes (resource_id, text, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_id)"
-                    " DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                    (rid, text, updated),
-                )
+                self._put_note(conn, self._key, rid, text, updated)
                 notes += text != local_text
             result = ImportResult(len(added), changed, exercises, notes)
             if not (added or changed):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from dlpath.catalog import Catalog, Resource
     from dlpath.progress.records import Entry, Event, ImportResult, Undone
+    from dlpath.progress.recover import Recovered
     from dlpath.progress.summary import Summary, Tally
     from dlpath.render.term import Span, Writer
 
@@ -398,7 +399,23 @@ def imported(result: ImportResult, file: object) -> str:
         return f"Nothing new in {file}: your progress already has all of it."
     return (
         f"Imported {file}: {result.resources} resource state{'s' if result.resources != 1 else ''} changed,"
-        f" {result.events} history event{'s' if result.events != 1 else ''} and"
-        f" {result.exercises} exercise event{'s' if result.exercises != 1 else ''} added."
+        f" {result.events} history event{'s' if result.events != 1 else ''},"
+        f" {result.exercises} exercise event{'s' if result.exercises != 1 else ''}"
+        f" and {result.notes} note{'s' if result.notes != 1 else ''} added."
         + (" ('dlpath undo' reverts the state changes.)" if result.resources else "")
     )
+
+
+def recovered(result: Recovered, path: object) -> str:
+    """What ``progress recover`` did: rows copied, rows lost, where the damaged file is."""
+    words = {"changes": "changes", "events": "history events", "exercise_events": "exercise events",
+             "catalogs": "catalogue names", "progress": "current states", "notes": "notes", "plans": "study plans"}
+    copied = ", ".join(f"{count} {words.get(table, table)}" for table, count in result.copied.items())
+    lines = [f"Recovered {path}: copied {copied}."]
+    if result.unreadable:
+        lost = ", ".join(f"{count} in {words.get(table, table)}" for table, count in result.unreadable.items())
+        lines.append(f"Could not read: {lost}.")
+    if result.rebuilt_progress:
+        lines.append("The current states were rebuilt from the history (their own table was unreadable).")
+    lines.append(f"The damaged file is kept as {result.kept_at}; 'dlpath status' shows what was saved.")
+    return "\n".join(lines)
