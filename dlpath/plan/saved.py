@@ -92,8 +92,10 @@ def pace_of(stored: StoredPlan | None, states: Mapping[str, str], today: date) -
 
 
 def namespace(catalog: Catalog) -> str:
-    """A short, stable name for the catalogue, so that calendar UIDs of two reading paths never collide."""
+    """A short, stable name for the catalogue's identity (the key its progress is kept under), so that the
+    calendar UIDs of two reading paths never collide and a moved catalogue keeps its events."""
     import zlib
 
-    name = "\n".join((catalog.title, catalog.source.url))
-    return f"{zlib.crc32(name.encode()):08x}"
+    from dlpath.progress.scope import scope_of
+
+    return f"{zlib.crc32(scope_of(catalog).key.encode()):08x}"
