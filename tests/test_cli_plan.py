@@ -298,3 +298,14 @@ def test_recovering_a_damaged_database_keeps_notes_and_plans(tmp_path):
     assert result.copied["notes"] == 1 and result.copied["plans"] == 1 and not result.unreadable
     assert "kept through recovery" in run("notes").output
     assert "Your plan starts on" in run("plan").output
+
+
+def test_a_new_plan_keeps_what_the_options_leave_out():
+    monday = next_monday().isoformat()
+    run("plan", "-H", "2", "--days", "mon,thu", "--start", monday, "--with-optional")
+    data = json.loads(run("plan", "-H", "3", "--start", monday, "--json").output)
+    assert data["settings"]["days"] == ["mon", "thu"] and data["settings"]["with_optional"] is True
+    assert "gradient-notes" in {r["id"] for s in data["sessions"] for r in s["readings"]}
+    data = json.loads(run("plan", "--without-optional", "--start", monday, "--json").output)
+    assert data["settings"]["hours_per_week"] == 3 and data["settings"]["with_optional"] is False
+    assert "gradient-notes" not in {r["id"] for s in data["sessions"] for r in s["readings"]}

@@ -23,7 +23,8 @@ MAX_DAYS_AHEAD = 366  # a start further away is a typo
 
 
 def _settings(
-    saved: SavedPlan | None, hours: str | None, start: str | None, days: str | None, with_optional: bool, today: date
+    saved: SavedPlan | None, hours: str | None, start: str | None, days: str | None, with_optional: bool | None,
+    today: date,
 ) -> Settings:
     """The new plan's settings from the options, the rest from the saved plan (or the defaults)."""
     from dlpath.plan.schedule import PlanError, Settings, parse_days, parse_hours, parse_start
@@ -45,7 +46,10 @@ def _settings(
         raise DlpathError(f"--start {first.isoformat()} is in the past: a plan starts today or later")
     if (first - today).days > MAX_DAYS_AHEAD:
         raise DlpathError(f"--start {first.isoformat()} is more than a year away: give a date within a year")
-    optional = with_optional or (saved is not None and saved.settings.with_optional and hours is None)
+    if with_optional is not None:
+        optional = with_optional
+    else:
+        optional = saved is not None and saved.settings.with_optional
     return Settings(hours_per_week, first, weekdays, optional)
 
 
@@ -101,8 +105,10 @@ def plan(
                      help="Days you study, e.g. mon,wed,sat or mon-fri (default: your plan's, else every day)."),
     ] = None,
     with_optional: Annotated[
-        bool, typer.Option("--with-optional", help="Plan the optional readings too.")
-    ] = False,
+        Optional[bool],
+        typer.Option("--with-optional/--without-optional", show_default=False,
+                     help="Plan the optional readings too, or not (default: as your plan did, else not)."),
+    ] = None,
     ics: Annotated[
         Optional[Path],
         typer.Option("--ics", metavar="FILE", show_default=False,
@@ -124,7 +130,7 @@ def plan(
     if ics is not None:
         output_path("--ics", ics)
     catalog = env.catalog()
-    making = any(given is not None for given in (hours_per_week, start, days)) or with_optional
+    making = any(given is not None for given in (hours_per_week, start, days, with_optional))
     with env.open_store() as store:
         states = store.states()
         try:
