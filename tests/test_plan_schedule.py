@@ -23,6 +23,7 @@ from dlpath.plan.schedule import (
     parse_start,
     plan_items,
     session_minutes,
+    short_day_text,
 )
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -204,6 +205,8 @@ def test_before_the_plan_starts_and_once_it_is_complete():
 
 
 def test_day_text():
+    assert short_day_text(date(2026, 3, 14), date(2026, 1, 1)) == "Sat 14 Mar"
+    assert short_day_text(date(2027, 1, 4), date(2026, 12, 30)) == "Mon 4 Jan 2027"
     assert day_text(date(2026, 3, 14), date(2026, 1, 1)) == "14 March"
     assert day_text(date(2027, 1, 2), date(2026, 12, 30)) == "2 January 2027"
     assert day_text(date(2027, 1, 2)) == "2 January 2027"

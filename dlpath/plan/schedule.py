@@ -292,6 +292,12 @@ def day_text(day: date, today: date | None = None) -> str:
     return text if today is not None and day.year == today.year else f"{text} {day.year}"
 
 
+def short_day_text(day: date, today: date | None = None) -> str:
+    """``Mon 14 Mar``, with the year when it is not ``today``'s year (or always, without ``today``)."""
+    text = f"{WEEKDAY_NAMES[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1][:3]}"
+    return text if today is not None and day.year == today.year else f"{text} {day.year}"
+
+
 def _readings(count: int) -> str:
     return f"{count} reading{'s' if count != 1 else ''}"
 

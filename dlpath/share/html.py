@@ -97,7 +97,7 @@ def render(
     plan: SharedPlan | None = None,
 ) -> str:
     """The whole page; ``summary`` as for ``dlpath.share.markdown.render``."""
-    from dlpath.plan.schedule import day_text
+    from dlpath.plan.schedule import day_text, short_day_text
     from dlpath.views import duration
 
     overall = summary.overall
@@ -145,8 +145,8 @@ def render(
                 for day, readings in days:
                     cell = "<br>".join(_e(r) for r in readings)
                     parts.append(
-                        f'<tr><td><time datetime="{day.isoformat()}">{_e(day.strftime("%a"))}'
-                        f" {_e(day_text(day))}</time></td><td>{cell}</td></tr>"
+                        f'<tr><td><time datetime="{day.isoformat()}">{_e(short_day_text(day, today))}'
+                        f"</time></td><td>{cell}</td></tr>"
                     )
             parts.append("</tbody></table>")
         parts.append("</section>")

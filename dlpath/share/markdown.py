@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
+from dlpath.plan.schedule import WEEKDAY_NAMES, day_text
 from dlpath.share import STATE_WORDS, SharedPlan, dated_note, safe_url
 
 if TYPE_CHECKING:
@@ -35,8 +36,6 @@ def bar(settled: int, total: int, width: int = _BAR_WIDTH) -> str:
 
 
 def _day(day: date) -> str:
-    from dlpath.plan.schedule import day_text
-
     return day_text(day)
 
 
@@ -74,7 +73,7 @@ def render(
         for monday, days in plan.weeks:
             out += ["", f"Week of {_day(monday)}:", ""]
             for day, readings in days:
-                out.append(f"- {day.strftime('%a')} {_day(day)}: {'; '.join(text(r) for r in readings)}")
+                out.append(f"- {WEEKDAY_NAMES[day.weekday()][:3]} {_day(day)}: {'; '.join(text(r) for r in readings)}")
     for step, t in zip(catalog.steps, summary.steps, strict=True):
         left = f"{duration(t.minutes_left)} left" if t.minutes_left else "complete"
         out += [
