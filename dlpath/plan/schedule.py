@@ -305,7 +305,7 @@ def _readings(count: int) -> str:
 def pace_message(p: Pace) -> str:
     """One line on the learner's pace, e.g. ``2 readings behind plan; on track to finish 14 March``."""
     if p.total == 0 or p.settled >= p.total:
-        return "Every reading in your plan is done or skipped: plan complete ('dlpath plan' makes a new one)."
+        return "Every reading in your plan is done or skipped: plan complete ('dlpath plan -H HOURS' makes a new one)."
     finish = day_text(p.finish, p.today) if p.finish else "soon"
     if p.today < p.start and p.settled == 0:
         start = f"{WEEKDAY_NAMES[p.start.weekday()]} {day_text(p.start, p.today)}"
