@@ -9,6 +9,7 @@ the data directory or the database; the others create them on first use.
 from __future__ import annotations
 
 import sys
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -140,8 +141,6 @@ def _pace(stored_plan: StoredPlan | None, states: dict[str, str]) -> tuple[Pace 
 
 
 def _open_in_browser(url: str | None) -> None:
-    import webbrowser  # about 10 ms, for --open only
-
     if not url:
         return
     try:

@@ -4,7 +4,8 @@
 - ``migrations``: the database schema, one migration per version;
 - ``store``: the SQLite store (open safely, read, change, undo, merge an import);
 - ``transfer``: the export format (``dlpath progress export`` / ``import``), checked once;
-- ``summary``: pure functions: what is next, counts by state, the status summary.
+- ``summary``: pure functions: what is next, counts by state, the status summary;
+- ``views``: how progress looks: the text of ``next``, the tables, the lines and the JSON shapes.
 
 The names most callers need are importable from here; the export format from ``transfer``, which
 ``dlpath next`` never loads.

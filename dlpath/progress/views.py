@@ -168,7 +168,7 @@ def marked_lines(
 ) -> list[Line]:
     """What ``start``/``done``/``skip`` did to each of ``targets`` (those in ``changed`` changed), then, unless
     it was ``start``: the steps it completed, what is next and how far along the learner is."""
-    from rich.text import Text
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     lines: list[Line] = []
     for resource in targets:
@@ -198,7 +198,7 @@ def marked_lines(
 
 def undone_lines(catalog: Catalog, undone: Undone) -> list[Line]:
     """What ``undo`` reverted, at most ten resources by name."""
-    from rich.text import Text
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     count = len(undone.restored)
     what = f"{undone.action} of {count} resource{'s' if count != 1 else ''}" if count != 1 else undone.action
@@ -217,7 +217,7 @@ def undone_lines(catalog: Catalog, undone: Undone) -> list[Line]:
 
 def reset_lines(catalog: Catalog, scope: str | None, reset_ids: Sequence[str], changed: int) -> list[Line]:
     """What ``reset`` did: one resource by name (``scope`` None), or how many of a step or of all."""
-    from rich.text import Text
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     if scope is None:
         line = Text("Reset: ", style="bold")
@@ -235,7 +235,7 @@ def reset_lines(catalog: Catalog, scope: str | None, reset_ids: Sequence[str], c
 
 def progress_table(catalog: Catalog, summary: Summary) -> Table:
     """Each step with a bar, done/total (skipped apart) and the time left."""
-    from rich.table import Table
+    from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     table = Table(title=plain(catalog.title), title_justify="left", expand=False)
     table.add_column("#", justify="right", style="bold")
@@ -254,8 +254,8 @@ def progress_table(catalog: Catalog, summary: Summary) -> Table:
 
 def overview(summary: Summary) -> Table:
     """Overall bar and counts, time done and left, streak, last activity."""
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     t = summary.overall
     grid = Table.grid(padding=(0, 2))
@@ -280,7 +280,7 @@ def overview(summary: Summary) -> Table:
 
 def exercises_table(summary: Summary) -> Table | None:
     """Runs, passes and hints of every exercise with any (None when there are none)."""
-    from rich.table import Table
+    from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     if not summary.exercises:
         return None
@@ -297,7 +297,7 @@ def exercises_table(summary: Summary) -> Table | None:
 
 def orphans_note(summary: Summary) -> Text | None:
     """A note on progress kept for resources the catalogue no longer has (None when there is none)."""
-    from rich.text import Text
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     count = len(summary.orphaned)
     if not count:
@@ -339,7 +339,7 @@ def status_json(catalog: Catalog, entries: dict[str, Entry], summary: Summary) -
 
 def dashboard_next(catalog: Catalog, resource: Resource | None, entry: Entry | None) -> list[Line]:
     """The dashboard's last lines: what is next, its kind and time, and the commands to go on."""
-    from rich.text import Text
+    from rich.text import Text  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     if resource is None:
         return [(rich_text(finished_message(catalog)), False)]
@@ -357,7 +357,7 @@ def dashboard_next(catalog: Catalog, resource: Resource | None, entry: Entry | N
 def history_table(catalog: Catalog, events: Sequence[Event]) -> Table:
     """Recent events: when, what action (``(history)`` when imported without changing the state), which
     resource, and the change of state."""
-    from rich.table import Table
+    from rich.table import Table  # Rich takes 12-18 ms to import: not for `dlpath next`
 
     table = Table(expand=False)
     table.add_column("When", no_wrap=True)
