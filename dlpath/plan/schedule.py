@@ -55,6 +55,7 @@ class Session(NamedTuple):
 
     @property
     def minutes(self) -> int:
+        """Minutes of reading in this session."""
         return sum(p.minutes for p in self.pieces)
 
 
@@ -68,6 +69,7 @@ class Settings(NamedTuple):
 
     @property
     def minutes_per_week(self) -> int:
+        """The week's study time in whole minutes."""
         return round(self.hours_per_week * 60)
 
 
@@ -241,10 +243,12 @@ class Pace(NamedTuple):
 
     @property
     def behind(self) -> int:
+        """Readings planned before today that are neither done nor skipped (0 when not behind)."""
         return max(0, self.due - self.settled)
 
     @property
     def ahead(self) -> int:
+        """Readings settled beyond what was planned by tonight (0 when not ahead)."""
         return max(0, self.settled - self.due_tonight)
 
 

@@ -37,6 +37,7 @@ def is_locked(err: sqlite3.Error) -> bool:
 
 
 def locked(path: Path, waited: float) -> DatabaseLocked:
+    """The database stayed locked by another program for ``waited`` seconds."""
     return DatabaseLocked(
         f"the progress database {path} is locked by another program (another dlpath, or a tool that has it"
         f" open) and stayed locked for {waited:g} s: let it finish or close it, then try again; nothing was changed"
@@ -44,6 +45,7 @@ def locked(path: Path, waited: float) -> DatabaseLocked:
 
 
 def damaged(path: Path, detail: str) -> DatabaseDamaged:
+    """The database file is damaged (``detail`` says how); recovery is the way out."""
     return DatabaseDamaged(
         f"the progress database {path} is damaged ({detail}): run '{RECOVER}' to copy everything still readable"
         " into a new database (the damaged file is kept beside it), or 'dlpath progress export FILE' to save"
