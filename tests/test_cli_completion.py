@@ -51,6 +51,13 @@ def test_a_step_number_completes_to_its_step_dot_n_labels(catalog):
     assert complete_bash("dlpath done 3.") == [r.label for r in step3.resources]
     assert complete_bash("dlpath reset --step ") == [str(s.number) for s in catalog.steps]
     assert complete_bash("dlpath show 3") == ["3"] + [r.label for r in step3.resources]
+    assert complete_bash("dlpath note 3.") == [r.label for r in step3.resources]
+
+
+def test_study_days_complete_one_weekday_at_a_time():
+    assert complete_bash("dlpath plan --days ") == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert complete_bash("dlpath plan --days mon,wed,s") == ["mon,wed,sat", "mon,wed,sun"]
+    assert complete_bash("dlpath plan --days mon,t") == ["mon,tue", "mon,thu"]
 
 
 def test_commands_options_and_exercise_names_complete():

@@ -129,6 +129,13 @@ def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
     return completion.steps(ctx, incomplete)
 
 
+def complete_weekdays(incomplete: str) -> list[tuple[str, str]]:
+    """Complete a list of weekdays (``plan --days``)."""
+    from dlpath.cli import completion
+
+    return completion.weekdays(incomplete)
+
+
 def complete_step_or_resource(ctx, incomplete: str) -> list[tuple[str, str]]:
     """Complete a step or a resource (``show``)."""
     from dlpath.cli import completion

@@ -58,6 +58,20 @@ def resource_candidates(catalog: Catalog, incomplete: str) -> list[Candidate]:
     return [(r.id, _one_line(r.title)) for r in catalog.resources if r.id.startswith(incomplete)]
 
 
+def weekdays(incomplete: str) -> list[Candidate]:
+    """Candidates for ``plan --days``: the typed list with each weekday not in it yet (``mon,w`` -> ``mon,wed``)."""
+    from dlpath.plan.schedule import WEEKDAY_NAMES, WEEKDAYS
+
+    done, _, last = incomplete.rpartition(",")
+    head = f"{done}," if done else ""
+    taken = {part.strip().lower() for part in done.split(",")}
+    return [
+        (f"{head}{day}", WEEKDAY_NAMES[i])
+        for i, day in enumerate(WEEKDAYS)
+        if day.startswith(last.lower()) and day not in taken
+    ]
+
+
 def resources(ctx: typer.Context | None, incomplete: str) -> list[Candidate]:
     """Candidates for an argument that names a resource."""
     catalog = _catalog(ctx)

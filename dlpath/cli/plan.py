@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dlpath.cli.common import Environment, print_json
+from dlpath.cli.common import Environment, complete_weekdays, print_json
 from dlpath.cli.options import output_path
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError, StoreError
@@ -101,7 +101,7 @@ def plan(
     ] = None,
     days: Annotated[
         Optional[str],
-        typer.Option(metavar="DAYS", show_default=False,
+        typer.Option(metavar="DAYS", show_default=False, autocompletion=complete_weekdays,
                      help="Days you study, e.g. mon,wed,sat or mon-fri (default: your plan's, else every day)."),
     ] = None,
     with_optional: Annotated[
