@@ -381,22 +381,22 @@ class Store:
 
     def notes(self) -> dict[str, Note]:
         """Every note written in this scope, by resource id (emptied ones have text '')."""
-        rows = self._read("SELECT resource_id, text, updated_at FROM notes WHERE catalog = :key", self._params())
+        # notes and plans are kept per catalogue from the start: the key alone finds them (no ids to bind)
+        rows = self._read("SELECT resource_id, text, updated_at FROM notes WHERE catalog = ?", (self._key,))
         return {rid: Note(text, at) for rid, text, at in rows}
 
     def note(self, resource_id: str) -> str:
         """The note on one resource ('' when there is none)."""
         rows = self._read(
-            "SELECT text FROM notes WHERE catalog = :key AND resource_id = :rid", self._params(rid=resource_id)
+            "SELECT text FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, resource_id)
         )
         return rows[0][0] if rows else ""
 
     def plan(self) -> StoredPlan | None:
         """The learner's study plan for this scope's catalogue (the newest), or None."""
         rows = self._read(
-            "SELECT id, created_at, settings, items, exported FROM plans WHERE catalog = :key"
-            " ORDER BY id DESC LIMIT 1",
-            self._params(),
+            "SELECT id, created_at, settings, items, exported FROM plans WHERE catalog = ? ORDER BY id DESC LIMIT 1",
+            (self._key,),
         )
         return StoredPlan(*rows[0]) if rows else None
 
