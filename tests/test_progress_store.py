@@ -78,6 +78,8 @@ def test_an_older_schema_is_migrated_in_place(dlpath_home):
     conn = sqlite3.connect(db_path(dlpath_home))
     conn.execute("PRAGMA user_version = 0")  # as if written before schema 1 was finished
     conn.execute("DROP TABLE exercise_events")
+    conn.execute("DROP TABLE notes")  # and before schema 3
+    conn.execute("DROP TABLE plans")
     conn.commit()
     conn.close()
     calls = []
@@ -267,7 +269,7 @@ def _populated(home: Path) -> dict:
 
 def test_export_import_round_trip_and_idempotency(tmp_path, monkeypatch, dlpath_home):
     exported = _populated(dlpath_home)
-    assert exported["format"] == "dlpath-progress" and exported["version"] == 2
+    assert exported["format"] == "dlpath-progress" and exported["version"] == 3
     json.dumps(exported)  # JSON-ready
     monkeypatch.setenv("DLPATH_HOME", str(tmp_path / "other-machine"))
     with writable(tmp_path) as store:
@@ -480,3 +482,24 @@ def test_summary_counts_per_step_and_orphans(catalog):
     assert summary.optional_overall.done == 1 and summary.optional_overall.minutes_done == 20
     assert summary.orphaned == ("removed-resource",)
     assert summary.streak == 1
+
+
+def test_a_schema_1_database_gains_notes_and_plans_and_keeps_its_progress(dlpath_home):
+    from dlpath.progress.migrations import MIGRATIONS as ALL
+
+    path = db_path(dlpath_home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {progress.APPLICATION_ID}")
+    ALL[1](conn)  # exactly what dlpath wrote before notes and plans existed
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO progress VALUES ('a', 'done', '2026-01-01T00:00:00.000000+00:00')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.states() == {"a": "done"}
+        assert store.notes() == {} and store.plan() is None
+        assert store.set_note("a", "kept") is True
+        assert store.set_note("a", "kept") is False  # the same text again changes nothing
+        assert store.note("a") == "kept"
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -21,7 +21,12 @@ def load_commands(modules: tuple[str, ...] = root.COMMAND_MODULES) -> None:
 
 def main() -> None:
     """Console-script entry point: load the command modules the command line needs, then run it."""
-    load_commands(root.modules_for(sys.argv[1:]))
+    import os
+
+    # The shell asking for completions (Click's protocol: this variable set, the words in others) needs
+    # every command; the candidates' code then loads from the parameters that ask for it.
+    completing = root.COMPLETE_VAR in os.environ
+    load_commands(root.COMMAND_MODULES if completing else root.modules_for(sys.argv[1:]))
     root.app(prog_name="dlpath")
 
 

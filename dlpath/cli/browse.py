@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from dlpath import views
-from dlpath.cli.common import Environment, print_json
+from dlpath.cli.common import Environment, complete_step_or_resource, print_json
 from dlpath.cli.root import app
 from dlpath.errors import ExitCode
 from dlpath.render.term import Writer
@@ -32,7 +32,11 @@ def steps(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def show(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Argument(help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).")
+        str,
+        typer.Argument(
+            help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).",
+            autocompletion=complete_step_or_resource,
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
@@ -48,10 +52,17 @@ def show(
         else:
             env.console().print(views.step_details(found))
         return
+    with env.open_store() as store:  # your note on it, if any (never creates the database)
+        note = store.note(found.id)
     if as_json:
-        print_json(views.resource_json(found))
-    else:
-        Writer().grid(views.resource_rows(catalog, found)).flush()
+        print_json({**views.resource_json(found), "your_note": note or None})
+        return
+    out = Writer().grid(views.resource_rows(catalog, found))
+    if note:
+        out.blank().line(("Your note", "bold"), ("  (dlpath note ", "dim"), (found.label, "dim"), (" to edit)", "dim"))
+        for line in note.splitlines():
+            out.paragraph((clean(line), ""))
+    out.flush()
 
 
 @app.command()

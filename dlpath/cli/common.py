@@ -116,3 +116,36 @@ def json_text(data: Any) -> str:
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout, never coloured."""
     sys.stdout.write(json_text(data))
+
+
+# Shell completion: parameters name these small functions; the candidates' code (dlpath.cli.completion)
+# is imported only when the shell asks, so no command pays for it. ``ctx`` (the click context) is found
+# by name: Typer reads these signatures at start-up, where typer.Context is not imported here.
+
+
+def complete_resource(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a resource: id, or ``STEP.N`` once a digit is typed."""
+    from dlpath.cli import completion
+
+    return completion.resources(ctx, incomplete)
+
+
+def complete_step(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a step: number or id."""
+    from dlpath.cli import completion
+
+    return completion.steps(ctx, incomplete)
+
+
+def complete_weekdays(incomplete: str) -> list[tuple[str, str]]:
+    """Complete a list of weekdays (``plan --days``)."""
+    from dlpath.cli import completion
+
+    return completion.weekdays(incomplete)
+
+
+def complete_step_or_resource(ctx, incomplete: str) -> list[tuple[str, str]]:
+    """Complete a step or a resource (``show``)."""
+    from dlpath.cli import completion
+
+    return completion.steps_or_resources(ctx, incomplete)

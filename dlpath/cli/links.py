@@ -59,11 +59,12 @@ def check_links_command(
     ] = None,
     user_agent: Annotated[str, typer.Option(help="User-Agent header sent.")] = f"dlpath/{__version__}",
     step: Annotated[
-        Optional[str], typer.Option(help="Only this step (number or id).", show_default=False)
+        Optional[str],
+        typer.Option(help="Only this step (number or id).", show_default=False, autocompletion=common.complete_step),
     ] = None,
     only: Annotated[
         Optional[list[str]], typer.Option(help="Only these resource ids (repeatable, or comma-separated).",
-                                          show_default=False)
+                                          show_default=False, autocompletion=common.complete_resource)
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="Output: table, json or markdown.")] = "table",
     output: Annotated[

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dlpath.bounds import output_path as check_output_path
-from dlpath.cli.common import Environment, json_text, print_error, print_json
+from dlpath.cli.common import Environment, complete_resource, complete_step, json_text, print_error, print_json
 from dlpath.cli.root import app, when_no_command
 from dlpath.errors import DlpathError, ExitCode
 from dlpath.progress import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, offer_next, summarise
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from dlpath.catalog import Catalog, Resource
+    from dlpath.plan.schedule import Pace
     from dlpath.progress import Snapshot, Summary
+    from dlpath.progress.records import StoredPlan
 
 # Verdicts of the last link check that mean the original URL is dead (show the archived copy).
 DEAD_VERDICTS = frozenset({"broken", "timeout", "suspect"})
@@ -39,6 +41,7 @@ ResourcesArgument = Annotated[
     typer.Argument(
         help="Resources by id, unique id prefix or STEP.N (e.g. 2.1); default: what 'dlpath next' shows.",
         show_default=False,
+        autocompletion=complete_resource,
     ),
 ]
 
@@ -90,21 +93,51 @@ def next_(
     catalog = env.catalog()
     with env.open_store() as store:
         entries = store.entries()
-    resource = offer_next(catalog, {rid: e.state for rid, e in entries.items()})  # the prerequisite first, once
+        stored_plan = store.plan()
+    states = {rid: e.state for rid, e in entries.items()}
+    resource = offer_next(catalog, states)  # the prerequisite first, once
     verdict = None
     if resource is not None:
         resource, verdict = _link_check(resource)
+    paced = _pace(stored_plan, states)
     if as_json:
         url = _open_url(resource, verdict) if resource is not None else None
-        print_json(show.next_json(catalog, resource, entries, verdict, url))
+        data = show.next_json(catalog, resource, entries, verdict, url)
+        if paced is not None:
+            from dlpath.plan.views import pace_json
+
+            data["plan"] = pace_json(*paced) if paced[0] is not None else {"error": paced[1]}
+        else:
+            data["plan"] = None
+        print_json(data)
     elif resource is None:
-        Writer().paragraph(*show.finished_message(catalog)).flush()
+        out = Writer().paragraph(*show.finished_message(catalog))
+        if paced is not None:
+            out.paragraph((f"Plan: {paced[1]}", ""))
+        out.flush()
     else:
         out = Writer()
-        show.write_next(out, catalog, resource, entries, verdict)
+        show.write_next(out, catalog, resource, entries, verdict, paced[1] if paced else None)
         out.flush()
     if open_browser and resource is not None:
         _open_in_browser(_open_url(resource, verdict))
+
+
+def _pace(stored_plan: StoredPlan | None, states: dict[str, str]) -> tuple[Pace | None, str] | None:
+    """How the learner keeps pace with their study plan today, and the sentence; None without a plan.
+
+    A damaged saved plan gives no pace and a sentence saying so: it never stops ``next`` or the dashboard.
+    """
+    if stored_plan is None:
+        return None
+    from datetime import date
+
+    from dlpath.plan.saved import pace_of
+
+    try:
+        return pace_of(stored_plan, states, date.today())
+    except DlpathError as err:
+        return None, err.message
 
 
 def _open_in_browser(url: str | None) -> None:
@@ -180,11 +213,20 @@ def reset(
     ctx: typer.Context,
     resource: Annotated[
         Optional[str],
-        typer.Argument(help="A resource (id, id prefix or STEP.N) to mark not started.", show_default=False),
+        typer.Argument(
+            help="A resource (id, id prefix or STEP.N) to mark not started.",
+            show_default=False,
+            autocompletion=complete_resource,
+        ),
     ] = None,
     step: Annotated[
         Optional[str],
-        typer.Option("--step", help="Reset every resource of this step (number or id).", show_default=False),
+        typer.Option(
+            "--step",
+            help="Reset every resource of this step (number or id).",
+            show_default=False,
+            autocompletion=complete_step,
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Reset all progress (asks first unless --yes).")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -277,8 +319,15 @@ def dashboard(env: Environment) -> None:
     note = show.orphans_note(summary)
     if note is not None:
         out.print(note)
+    states = {rid: e.state for rid, e in snapshot.entries.items()}
+    with env.open_store() as store:
+        paced = _pace(store.plan(), states)
+    if paced is not None:
+        from rich.text import Text
+
+        out.print(Text.assemble(("Plan", "bold"), "   ", paced[1]), soft_wrap=True)
     out.print()
-    coming = offer_next(catalog, {rid: e.state for rid, e in snapshot.entries.items()})
+    coming = offer_next(catalog, states)
     entry = snapshot.entries.get(coming.id) if coming is not None else None
     _print_lines(out, show.dashboard_next(catalog, coming, entry))
 

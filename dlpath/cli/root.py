@@ -63,7 +63,7 @@ app = typer.Typer(
     name="dlpath",
     help="A companion for the reading path '7 Steps to Understanding Deep Learning'.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -119,7 +119,8 @@ def _root(
         _without_command(ctx.obj)
 
 
-COMMAND_MODULES = ("browse", "progress", "links", "exercise")
+COMMAND_MODULES = ("browse", "progress", "links", "exercise", "plan", "notes", "share")
+COMPLETE_VAR = "_DLPATH_COMPLETE"  # what Click sets when the shell asks dlpath for completions
 
 # Which module registers each top-level command (a test checks this against the registered app).
 ROUTES = {
@@ -128,6 +129,7 @@ ROUTES = {
     "reset": "progress", "status": "progress", "history": "progress", "progress": "progress",
     "check-links": "links",
     "exercise": "exercise",
+    "plan": "plan", "note": "notes", "notes": "notes", "share": "share",
 }
 
 

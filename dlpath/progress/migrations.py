@@ -83,5 +83,35 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Notes per resource and study plans, each kept per catalogue (``catalog`` as in version 2).
+
+    A note emptied by the learner stays as ``''`` with its time, so an import of an older note does not
+    bring it back. A plan's ``settings`` and ``items`` are JSON written and read by ``dlpath.plan.saved``;
+    ``exported`` is the JSON object ``{uid: day}`` of the calendar events last written, so the next
+    export can cancel the ones gone. A catalogue's newest plan is the learner's plan.
+    """
+    statements = [
+        """CREATE TABLE notes (
+            catalog TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (catalog, resource_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            catalog TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            items TEXT NOT NULL,
+            exported TEXT
+        )""",
+        "CREATE INDEX plans_catalog ON plans(catalog, id)",
+    ]
+    for statement in statements:
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
 SCHEMA_VERSION = max(MIGRATIONS)  # the version a database has once every migration ran

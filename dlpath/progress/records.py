@@ -80,16 +80,34 @@ class ExerciseStats(NamedTuple):
 
 
 class ImportResult(NamedTuple):
-    """What ``import`` added: history events, resources whose state changed, exercise events."""
+    """What ``import`` added: history events, resources whose state changed, exercise events, notes taken."""
 
     events: int
     resources: int
     exercises: int
+    notes: int = 0
 
     @property
     def nothing_new(self) -> bool:
         """Whether the import added nothing at all."""
-        return not (self.events or self.resources or self.exercises)
+        return not (self.events or self.resources or self.exercises or self.notes)
+
+
+class Note(NamedTuple):
+    """The learner's note on one resource and when it was last written ('' once emptied)."""
+
+    text: str
+    updated_at: str
+
+
+class StoredPlan(NamedTuple):
+    """A study plan as stored: its revision (rises with each new plan), time, and JSON parts."""
+
+    revision: int
+    created_at: str
+    settings: str
+    items: str
+    exported: str | None
 
 
 class Snapshot(NamedTuple):

@@ -19,7 +19,9 @@ from dlpath.errors import StoreError
 from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 
 # table -> its row-id column (None: WITHOUT ROWID, read whole or not at all), copied in this order
-TABLES = {"changes": "id", "events": "seq", "exercise_events": "seq", "catalogs": None, "progress": None}
+TABLES = {"changes": "id", "events": "seq", "exercise_events": "seq", "catalogs": None, "progress": None,
+          "notes": None, "plans": "id"}
+LATER_TABLES = frozenset({"notes", "plans"})  # schema 3: a database from before has none, which is no damage
 _CHUNK = 128
 _GIVE_UP_AFTER = 64  # empty or unreadable chunks in a row past the last row found
 
@@ -43,6 +45,15 @@ def healthy(path: Path) -> bool:
             conn.close()
     except sqlite3.Error:
         return False
+
+
+def _has_table(src: sqlite3.Connection, table: str) -> bool:
+    """Whether the damaged database has ``table`` at all (True when even that cannot be read)."""
+    try:
+        found = src.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        return found is not None
+    except sqlite3.Error:
+        return True
 
 
 def _rows(src: sqlite3.Connection, table: str, rowid: str | None) -> tuple[list[str], list[tuple], int]:
@@ -120,6 +131,9 @@ def recover(path: Path) -> Recovered:
         dst = _new_database(temp)
         try:
             for table, rowid in TABLES.items():
+                if table in LATER_TABLES and not _has_table(src, table):
+                    copied[table] = 0
+                    continue
                 columns, rows, failed = _rows(src, table, rowid)
                 if failed:
                     unreadable[table] = failed

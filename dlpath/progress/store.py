@@ -10,6 +10,9 @@ Tables (built by ``migrations.py``):
 - ``progress``: the current state of every resource ever touched (``not-started`` after a reset),
   kept in step with ``events`` in the same transaction so that ``dlpath next`` needs one query.
 - ``exercise_events``: exercise runs, passes and hints shown.
+- ``notes``: the learner's note on each resource of a catalogue (``''`` once emptied, so that an older
+  import cannot revive it).
+- ``plans``: study plans per catalogue, newest last; the newest is the learner's plan.
 
 Every change is one ``BEGIN IMMEDIATE`` transaction; the database is in WAL mode with a busy timeout,
 so concurrent dlpath processes queue rather than fail. A file at the database path that is not a
@@ -40,7 +43,9 @@ from dlpath.progress.records import (
     Event,
     ExerciseStats,
     ImportResult,
+    Note,
     Snapshot,
+    StoredPlan,
     Undone,
     check_exercise_event,
     now,
@@ -386,6 +391,27 @@ class Store:
                 self._conn.execute("ROLLBACK")  # nothing was written: ending the read is all it does
         return Snapshot(entries, days, last, exercises)
 
+    def notes(self) -> dict[str, Note]:
+        """Every note written in this scope, by resource id (emptied ones have text '')."""
+        # notes and plans are kept per catalogue from the start: the key alone finds them (no ids to bind)
+        rows = self._read("SELECT resource_id, text, updated_at FROM notes WHERE catalog = ?", (self._key,))
+        return {rid: Note(text, at) for rid, text, at in rows}
+
+    def note(self, resource_id: str) -> str:
+        """The note on one resource ('' when there is none)."""
+        rows = self._read(
+            "SELECT text FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, resource_id)
+        )
+        return rows[0][0] if rows else ""
+
+    def plan(self) -> StoredPlan | None:
+        """The learner's study plan for this scope's catalogue (the newest), or None."""
+        rows = self._read(
+            "SELECT id, created_at, settings, items, exported FROM plans WHERE catalog = ? ORDER BY id DESC LIMIT 1",
+            (self._key,),
+        )
+        return StoredPlan(*rows[0]) if rows else None
+
     # ----------------------------------------------------------------------- writing
 
     def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
@@ -513,6 +539,47 @@ class Store:
             )
         )
 
+    @staticmethod
+    def _put_note(conn: sqlite3.Connection, key: str, resource_id: str, text: str, at: str) -> None:
+        conn.execute(
+            "INSERT INTO notes (catalog, resource_id, text, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (catalog, resource_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            (key, resource_id, text, at),
+        )
+
+    def set_note(self, resource_id: str, text: str) -> bool:
+        """Write the note on a resource (``''`` empties it); False when it already said exactly that."""
+        text = text.strip("\n")
+
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT text FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, resource_id)
+            ).fetchone()
+            if (row[0] if row else "") == text:
+                return False
+            self._put_note(conn, self._key, resource_id, text, now())
+            return True
+
+        return self._write(work)
+
+    def save_plan(self, settings: str, items: str) -> int:
+        """Store a new study plan (JSON parts, see ``dlpath.plan.saved``); returns its revision."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            previous = conn.execute(
+                "SELECT exported FROM plans WHERE catalog = ? ORDER BY id DESC LIMIT 1", (self._key,)
+            ).fetchone()
+            return conn.execute(
+                "INSERT INTO plans (catalog, created_at, settings, items, exported) VALUES (?, ?, ?, ?, ?)",
+                (self._key, now(), settings, items, previous[0] if previous else None),  # calendar events carry over
+            ).lastrowid
+
+        return self._write(work)
+
+    def set_plan_exported(self, revision: int, exported: str) -> None:
+        """Remember the calendar events (JSON ``{uid: day}``) last written for the plan ``revision``."""
+        self._write(lambda conn: conn.execute("UPDATE plans SET exported = ? WHERE id = ?", (exported, revision)))
+
     # ----------------------------------------------------------------------- moving between machines
 
     def export(self) -> dict[str, Any]:
@@ -527,7 +594,7 @@ class Store:
         )
         exercises = self._read("SELECT name, event, at, detail FROM exercise_events ORDER BY at, seq")
         catalog = {"title": self.scope.title, "key": self.scope.key} if self.scope is not None else None
-        return transfer.export_document(self.entries(), events, exercises, now(), catalog)
+        return transfer.export_document(self.entries(), events, exercises, now(), catalog, self.notes())
 
     def import_(self, data: Any) -> ImportResult:
         """Check an export document (ExportFormatError names any problem), then ``merge`` it."""
@@ -539,7 +606,8 @@ class Store:
         """Merge a checked export into this store as one change; merging the same export again adds nothing.
 
         History and exercise events not already present are added; a resource takes the imported
-        state when the imported one is newer than the local one (the last change wins).
+        state, and a note the imported text, when the imported one is newer than the local one (the last
+        change wins).
         """
         import json  # 1.4 ms to import, which `dlpath next` never pays
 
@@ -588,7 +656,18 @@ class Store:
                     (*key, detail),
                 )
                 exercises += 1
-            result = ImportResult(len(added), changed, exercises)
+            notes = 0
+            for note in doc.notes:
+                rid, text, updated = note["resource"], note["text"], note["updated_at"]
+                row = conn.execute(
+                    "SELECT text, updated_at FROM notes WHERE catalog = ? AND resource_id = ?", (self._key, rid)
+                ).fetchone()
+                local_text, local_at = row if row else ("", "")
+                if updated <= local_at:
+                    continue  # the local note is as new or newer: it wins
+                self._put_note(conn, self._key, rid, text, updated)
+                notes += text != local_text
+            result = ImportResult(len(added), changed, exercises, notes)
             if not (added or changed):
                 conn.execute("DELETE FROM changes WHERE id = ?", (change_id,))
             return result

@@ -2,13 +2,14 @@
 
 An export is one JSON object::
 
-    {"format": "dlpath-progress", "version": 2, "exported_at": TIME,
+    {"format": "dlpath-progress", "version": 3, "exported_at": TIME,
      "catalog": {"title", "key"},                                         # whose progress (version 2)
      "resources": [{"id", "state", "updated_at"}, ...],                   # the current state of each resource
      "events": [{"resource", "state", "previous", "at", "action"}, ...],  # the history, as recorded
-     "exercises": [{"name", "event", "at", "detail"}, ...]}               # exercise runs, passes, hints
+     "exercises": [{"name", "event", "at", "detail"}, ...],               # exercise runs, passes, hints
+     "notes": [{"resource", "text", "updated_at"}, ...]}                  # your notes (version 3)
 
-Version 1 exports (no catalogue, no actions) are still read.
+Version 1 exports (no catalogue, no actions) and version 2 ones (no notes) are still read.
 
 ``parse_export`` checks a document once and returns it as a ``ProgressExport``, which the store merges.
 """
@@ -21,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from dlpath.errors import StoreError
-from dlpath.progress.records import EXERCISE_EVENTS, STATES, Entry, normal_time
+from dlpath.progress.records import EXERCISE_EVENTS, STATES, Entry, Note, normal_time
 
 EXPORT_FORMAT = "dlpath-progress"
-EXPORT_VERSION = 2  # 2: the catalogue the progress belongs to, and each event's action
+EXPORT_VERSION = 3  # 2: the catalogue the progress belongs to, and each event's action; 3: notes
+MAX_NOTE_CHARACTERS = 100_000
 
 
 class ExportFormatError(StoreError):
@@ -33,22 +35,26 @@ class ExportFormatError(StoreError):
 
 class ProgressExport(NamedTuple):
     """A checked export: its resources, history events and exercise events, times normalised, and the
-    catalogue it came from (``{"title", "key"}``; None in exports older than version 2)."""
+    catalogue it came from (``{"title", "key"}``; None in exports older than version 2), and the notes."""
 
     resources: list[dict[str, Any]]
     events: list[dict[str, Any]]
     exercises: list[dict[str, Any]]
     catalog: dict[str, str] | None = None
+    notes: list[dict[str, Any]] = []
 
     def resource_ids(self) -> set[str]:
-        """Every resource id the export mentions, in its states or its history."""
-        return {r["id"] for r in self.resources} | {e["resource"] for e in self.events}
+        """Every resource id the export mentions, in its states, its history or its notes."""
+        return {r["id"] for r in self.resources} | {e["resource"] for e in self.events} | {
+            n["resource"] for n in self.notes
+        }
 
     def without(self, ids: set[str]) -> ProgressExport:
         """The export with nothing about the resources ``ids``."""
         return self._replace(
             resources=[r for r in self.resources if r["id"] not in ids],
             events=[e for e in self.events if e["resource"] not in ids],
+            notes=[n for n in self.notes if n["resource"] not in ids],
         )
 
 
@@ -65,10 +71,11 @@ def export_document(
     exercises: Iterable[tuple[str, str, str, str | None]],
     exported_at: str,
     catalog: dict[str, str] | None = None,
+    notes: dict[str, Note] | None = None,
 ) -> dict[str, Any]:
     """The export document: current ``entries`` by resource id, history ``events`` (resource, state,
     previous, at, action) in the order recorded, ``exercises`` events (name, event, at, detail as stored
-    JSON text), and the ``catalog`` (title, key) the progress belongs to."""
+    JSON text), the ``catalog`` (title, key) the progress belongs to, and ``notes`` by resource id."""
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -86,6 +93,10 @@ def export_document(
         ],
         "exercises": [
             {"name": n, "event": e, "at": at, "detail": json.loads(d) if d else None} for n, e, at, d in exercises
+        ],
+        "notes": [
+            {"resource": rid, "text": note.text, "updated_at": note.updated_at}
+            for rid, note in sorted((notes or {}).items())
         ],
     }
 
@@ -197,7 +208,22 @@ def parse_export(data: Any) -> ProgressExport:
         if not isinstance(catalog, dict):
             raise fail("catalog", "expected an object with the catalogue's title and key")
         catalog = {"title": text(catalog, "title", "catalog"), "key": _key(catalog.get("key"), fail)}
-    return ProgressExport(resources, events, exercises, catalog)
+    notes, noted = [], set()
+    for i, item in enumerate(items("notes")):
+        where = f"notes[{i}]"
+        rid = text(item, "resource", where)
+        if rid in noted:
+            raise fail(f"{where}.resource", f"'{rid}' appears twice")
+        noted.add(rid)
+        body = item.get("text")
+        if not isinstance(body, str):
+            raise fail(f"{where}.text", f"expected a string, got {_shown(body)}")
+        if len(body) > MAX_NOTE_CHARACTERS:
+            raise fail(f"{where}.text", f"expected at most {MAX_NOTE_CHARACTERS:,} characters, got {len(body):,}")
+        if _has_control(body.replace("\n", "").replace("\t", "")):
+            raise fail(f"{where}.text", f"control characters are not allowed, got {_shown(body)}")
+        notes.append({"resource": rid, "text": body, "updated_at": time(item, "updated_at", where)})
+    return ProgressExport(resources, events, exercises, catalog, notes)
 
 
 def _key(value: Any, fail: Any) -> str:

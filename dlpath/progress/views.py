@@ -124,11 +124,13 @@ def tally_json(t: Tally) -> dict[str, Any]:
 
 
 def write_next(
-    out: Writer, catalog: Catalog, resource: Resource, entries: dict[str, Entry], verdict: str | None
+    out: Writer, catalog: Catalog, resource: Resource, entries: dict[str, Entry], verdict: str | None,
+    plan_line: str | None = None,
 ) -> None:
     """What ``dlpath next`` shows, written to ``out`` (no Rich: this must start at once).
 
-    ``verdict`` is the last link check's verdict when it found the resource's URL dead.
+    ``verdict`` is the last link check's verdict when it found the resource's URL dead; ``plan_line``
+    says how the learner keeps pace with their study plan, when they have one.
     """
     step = catalog.step_of(resource)
     states = {rid: e.state for rid, e in entries.items()}
@@ -155,6 +157,8 @@ def write_next(
         step_required = tally(step.required, states)
         spans.append((f"; step {step.number}: {step_required.settled} of {step_required.total} required", ""))
     out.paragraph(*spans)
+    if plan_line:
+        out.paragraph((f"Plan: {plan_line}", ""))
     out.paragraph(("Mark it: dlpath done (or skip, start)   Open it: dlpath next --open", "dim"))
 
 
@@ -485,8 +489,9 @@ def imported(result: ImportResult, file: object) -> str:
         return f"Nothing new in {file}: your progress already has all of it."
     return (
         f"Imported {file}: {result.resources} resource state{'s' if result.resources != 1 else ''} changed,"
-        f" {result.events} history event{'s' if result.events != 1 else ''} and"
-        f" {result.exercises} exercise event{'s' if result.exercises != 1 else ''} added."
+        f" {result.events} history event{'s' if result.events != 1 else ''},"
+        f" {result.exercises} exercise event{'s' if result.exercises != 1 else ''}"
+        f" and {result.notes} note{'s' if result.notes != 1 else ''} added."
         + (" ('dlpath undo' reverts the state changes.)" if result.resources else "")
     )
 
@@ -494,7 +499,7 @@ def imported(result: ImportResult, file: object) -> str:
 def recovered(result: Recovered, path: object) -> str:
     """What ``progress recover`` did: rows copied, rows lost, where the damaged file is."""
     words = {"changes": "changes", "events": "history events", "exercise_events": "exercise events",
-             "catalogs": "catalogue names", "progress": "current states"}
+             "catalogs": "catalogue names", "progress": "current states", "notes": "notes", "plans": "study plans"}
     copied = ", ".join(f"{count} {words.get(table, table)}" for table, count in result.copied.items())
     lines = [f"Recovered {path}: copied {copied}."]
     if result.unreadable:

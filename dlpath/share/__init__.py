@@ -1,0 +1,34 @@
+"""Shareable progress pages: ``markdown`` (a GitHub checklist) and ``html`` (one self-contained page).
+
+Both are pure functions of the catalogue, each resource's state, the progress summary (per-step and
+overall tallies) and, when the learner has one, their plan; every catalogue string is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+STATE_WORDS = {"not-started": "To do", "in-progress": "In progress", "done": "Done", "skipped": "Skipped"}
+
+
+class SharedPlan(NamedTuple):
+    """The plan as a page shows it: its settings in words, the pace line, and the weeks still ahead."""
+
+    settings: str  # e.g. "5 h a week on mon, wed, sat, from 2 March 2026"
+    pace: str  # e.g. "2 readings behind plan; on track to finish 14 March."
+    weeks: tuple[tuple[date, tuple[tuple[date, tuple[str, ...]], ...]], ...]  # Monday, (day, readings)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s), else None: a page never links anything else (no ``javascript:``)."""
+    if not url:
+        return None
+    scheme = url.split(":", 1)[0].lower()
+    return url if scheme in ("http", "https") else None
+
+
+def dated_note(resource: object) -> str | None:
+    """The resource's ``dated`` sentence (what has aged), if the catalogue gives one."""
+    value = getattr(resource, "dated", None)
+    return value if isinstance(value, str) and value.strip() else None
