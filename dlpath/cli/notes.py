@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from dlpath.bounds import output_path
 from dlpath.cli.common import Environment, complete_resource, print_json
-from dlpath.cli.options import output_path
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError
 from dlpath.render.term import Writer

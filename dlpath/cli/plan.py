@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from dlpath.bounds import output_path
 from dlpath.cli.common import Environment, complete_weekdays, print_json
-from dlpath.cli.options import output_path
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError, StoreError
 

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from dlpath.bounds import output_path
 from dlpath.cli.common import Environment
-from dlpath.cli.options import output_path
 from dlpath.cli.root import app
 from dlpath.errors import DlpathError
 from dlpath.render.term import Writer

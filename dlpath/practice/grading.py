@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -205,6 +206,12 @@ def _stopped_before_loading(
     )
 
 
+# CPython 3.11's ast module keeps a recursion counter per interpreter, not per thread: two threads parsing at
+# once fail with "SystemError: AST constructor recursion depth mismatch" (fixed in later releases). Grading
+# several files at once from threads (the tests do) must therefore parse one at a time.
+_PARSING = threading.Lock()
+
+
 def reference_use(path: Path, package: str) -> str:
     """What of ``package`` (the exercise's reference) the learner's source imports or names, or "".
 
@@ -213,7 +220,9 @@ def reference_use(path: Path, package: str) -> str:
     The sandbox also stops a file that loads it at run time, however it does so.
     """
     try:
-        tree = ast.parse(path.read_bytes())
+        source = path.read_bytes()
+        with _PARSING:
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, OSError):
         return ""  # the sandbox reports what is wrong with it
     parent, _, leaf = package.rpartition(".")
