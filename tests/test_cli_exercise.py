@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dlpath.cli import app
 from dlpath.exercises import backprop as bp
-from dlpath.exercises.walkthrough import mazur_example
+from dlpath.exercises.backprop.walkthrough import mazur_example
 
 runner = CliRunner()
 NAN_OR_INF = re.compile(r"\b(nan|inf|-inf)\b", re.IGNORECASE)
@@ -355,7 +355,7 @@ def test_walkthrough_of_another_network_from_a_weights_file(tmp_path: Path):
     result = run("backprop", "--walkthrough", "--weights", str(path), "--lr", "0.75")
     assert result.exit_code == 0, result.output
     assert "2-3-1 network" in result.stdout and "a 2-3-1 example" in result.stdout
-    from dlpath.exercises.walkthrough import load_network
+    from dlpath.exercises.backprop.walkthrough import load_network
 
     net = load_network(path)
     net = type(net)(net.params, net.inputs, net.targets, 0.75, net.title)  # --lr overrides the file's

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from dlpath.exercises import ExerciseError
 from dlpath.exercises import backprop as bp
-from dlpath.exercises import walkthrough as wt
-from dlpath.exercises.walkthrough import mazur_example
+from dlpath.exercises.backprop import walkthrough as wt
+from dlpath.exercises.backprop.walkthrough import mazur_example
 
 
 def copy(params):
@@ -261,14 +261,14 @@ def test_xor_is_solved_for_at_least_nine_of_ten_seeds_with_the_defaults():
         output = bp.predict(params, X)
         if np.all((output > 0.5) == (Y > 0.5)):
             solved += 1
-        assert bp.judge(losses, output, Y).solved == bool(np.all((output > 0.5) == (Y > 0.5)))
+        assert bp.training_outcome(losses, output, Y).solved == bool(np.all((output > 0.5) == (Y > 0.5)))
     assert solved >= 9
 
 
 def test_a_two_two_one_network_can_get_stuck_in_a_local_minimum():
     X, Y = bp.xor_data()
     params, losses = bp.train(bp.init_params((2, 2, 1), 1), X, Y, bp.DEFAULT_LR, bp.DEFAULT_EPOCHS)
-    verdict = bp.judge(losses, bp.predict(params, X), Y)
+    verdict = bp.training_outcome(losses, bp.predict(params, X), Y)
     assert not verdict.solved and verdict.stuck
     assert verdict.wrong >= 1
 
@@ -276,7 +276,7 @@ def test_a_two_two_one_network_can_get_stuck_in_a_local_minimum():
 def test_too_few_epochs_is_unfinished_not_stuck():
     X, Y = bp.xor_data()
     params, losses = bp.train(bp.init_params((2, 4, 1), 0), X, Y, 0.5, 20)
-    verdict = bp.judge(losses, bp.predict(params, X), Y)
+    verdict = bp.training_outcome(losses, bp.predict(params, X), Y)
     assert not verdict.solved and not verdict.stuck
     assert losses[-1] < losses[0]
 
@@ -333,7 +333,7 @@ def test_loss_summary_says_when_until_loss_stopped_training():
 
 
 def test_explain_a_solved_run():
-    verdict = bp.Verdict(wrong=0, samples=4, final_loss=0.001234, stalled=True)
+    verdict = bp.TrainingOutcome(wrong=0, samples=4, final_loss=0.001234, stalled=True)
     text = verdict.explain((2, 4, 1), 0, 2.0, 2000)
     assert text == "Solved: all 4 outputs are on the right side of 0.5 (final loss 0.00123)."
 
@@ -347,14 +347,14 @@ def test_explain_a_solved_run():
     ],
 )
 def test_explain_a_stuck_run_suggests_another_start_and_more_units(sizes, seed, try_seed, try_layers):
-    verdict = bp.Verdict(wrong=2, samples=4, final_loss=0.5, stalled=True)
+    verdict = bp.TrainingOutcome(wrong=2, samples=4, final_loss=0.5, stalled=True)
     text = verdict.explain(sizes, seed, 2.0, 300)
     assert text.startswith("Stuck: 2 of 4 outputs are still on the wrong side of 0.5")
     assert "local minimum" in text and try_seed in text and try_layers in text and "--epochs 3000" in text
 
 
 def test_explain_an_unfinished_run_says_to_train_longer():
-    verdict = bp.Verdict(wrong=1, samples=4, final_loss=0.3, stalled=False)
+    verdict = bp.TrainingOutcome(wrong=1, samples=4, final_loss=0.3, stalled=False)
     text = verdict.explain((2, 4, 1), 0, 0.5, 20)
     assert text.startswith("Not solved yet: 1 of 4 outputs")
     assert "Train longer (--epochs 40) or use a larger --lr (now 0.5)." in text

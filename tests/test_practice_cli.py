@@ -12,7 +12,7 @@ from dlpath import progress
 from dlpath.cli import app, common
 from dlpath.cli import practice as practice_cli
 from dlpath.errors import NotFoundError
-from dlpath.practice.specs import SPECS
+from dlpath.practice.specs import find_spec
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures" / "practice"
@@ -103,7 +103,7 @@ def test_check_rejects_a_time_limit_that_is_not_a_positive_number(in_tmp):
 
 
 def test_hints_come_one_more_each_time_and_are_remembered(in_tmp):
-    hints = SPECS["gradient-descent"].hints
+    hints = find_spec("gradient-descent").hints
     first = run("exercise", "gradient-descent", "--hint")
     assert first.exit_code == 0, first.output
     assert f"Hint 1 of {len(hints)}" in first.output and f"Hint 2 of {len(hints)}" not in first.output
@@ -138,3 +138,28 @@ def test_a_broken_progress_store_never_withholds_a_hint_or_a_pass(in_tmp, dlpath
     assert checked.exit_code == 0
     assert "All 8 checks passed" in checked.output and "could not be recorded" in checked.output
     assert (dlpath_home / progress.FILE_NAME).read_text() == "not a database\n"  # left untouched
+
+
+def test_practice_scaffold_uses_the_catalogue_the_learner_chose(in_tmp, monkeypatch):
+    from dlpath.paths import bundled_data_file
+
+    text = bundled_data_file("steps.yaml").read_text(encoding="utf-8")
+    custom = in_tmp / "my-path.yaml"
+    custom.write_text(text.replace("A Step by Step Backpropagation Example", "Mazur, Retitled In My Path"))
+    result = run("--catalog", str(custom), "exercise", "backprop", "--practice")
+    assert result.exit_code == 0, result.output
+    assert "Mazur, Retitled In My Path" in (in_tmp / "dlpath-practice" / "backprop.py").read_text()
+
+    monkeypatch.setenv("DLPATH_CATALOG", str(custom))
+    result = run("exercise", "sigmoid", "--practice")
+    assert result.exit_code == 0, result.output
+
+
+def test_practice_with_a_broken_catalogue_says_so_and_never_falls_back_to_the_bundled_one(in_tmp, monkeypatch):
+    monkeypatch.setenv("DLPATH_CATALOG", str(in_tmp / "missing.yaml"))
+    result = run("exercise", "backprop", "--practice")
+    assert result.exit_code == 0, result.output
+    assert "warning: the readings are named by id only" in result.output
+    written = (in_tmp / "dlpath-practice" / "backprop.py").read_text()
+    assert "A Step by Step Backpropagation Example" not in written
+    assert "dlpath show mazur-backpropagation-example" in written

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from dlpath.practice import checks, sandbox
+from dlpath.practice import checking, sandbox
 from dlpath.practice.grading import grade
 from dlpath.practice.results import CheckResult, GradingReport
 from dlpath.practice.scaffold import scaffold_text
-from dlpath.practice.specs import SPECS
+from dlpath.practice.specs import find_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "practice"
 SHORT = 2.0  # for the files that never finish
@@ -64,10 +64,10 @@ def grade_all(folder: Path) -> dict[str, GradingReport]:
     """Every learner file of these tests graded once, concurrently."""
     jobs: dict[str, tuple[str, Path, float]] = {}
     for exercise, source in REEXPORTS.items():
-        path = folder / f"reference_{SPECS[exercise].filename}"
+        path = folder / f"reference_{find_spec(exercise).filename}"
         path.write_text(source)
         jobs[f"reference:{exercise}"] = (exercise, path, LONG)
-        scaffold = folder / f"scaffold_{SPECS[exercise].filename}"
+        scaffold = folder / f"scaffold_{find_spec(exercise).filename}"
         scaffold.write_text(scaffold_text(exercise), encoding="utf-8")
         jobs[f"scaffold:{exercise}"] = (exercise, scaffold, LONG)
     binary = folder / "binary.py"
@@ -107,7 +107,7 @@ def failed(report: GradingReport) -> list[str]:
 
 def test_every_report_lists_every_planned_check_in_order(reports):
     for key, report in reports.items():
-        assert [r.name for r in report.results] == list(checks.plan(report.exercise)), key
+        assert [r.name for r in report.results] == list(checking.plan(find_spec(report.exercise).checks)), key
         assert report.planned == len(report.results)
 
 
@@ -238,7 +238,7 @@ def test_infinite_loop_is_stopped_at_the_time_limit(reports):
 
 
 def test_hang_while_loading_is_stopped_at_the_time_limit(reports):
-    assert_stopped_at(reports["hang_at_import"], checks.LOADS, "time limit of 2 s")
+    assert_stopped_at(reports["hang_at_import"], checking.LOADS, "time limit of 2 s")
 
 
 def test_segfault_is_a_failed_check(reports):
@@ -260,7 +260,7 @@ def test_os_exit_midway_never_counts_as_all_passed(reports):
 
 def test_sys_exit_at_import_is_a_failed_load(reports):
     report = reports["exit_at_import"]
-    assert_stopped_at(report, checks.LOADS, "sys.exit(3)")
+    assert_stopped_at(report, checking.LOADS, "sys.exit(3)")
     assert "__main__" in report.results[0].message
     assert all(r.message == "not run: the file did not load" for r in report.results[1:])
 

@@ -22,8 +22,9 @@ from dlpath.practice.scaffold import (
     scaffold_text,
     write_scaffold,
 )
-from dlpath.practice.specs import SPECS, find_spec
+from dlpath.practice.specs import all_specs, find_spec
 
+SPECS = all_specs()
 NAMES = list(SPECS)
 
 
@@ -71,7 +72,7 @@ def test_scaffold_bodies_raise_not_implemented(in_tmp, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_scaffold_points_to_the_readings_in_the_catalogue(name):
     catalog = load_catalog(catalog_path())
-    text = scaffold_text(name)
+    text = scaffold_text(name, catalog)
     for rid in EXERCISES[name].resource_ids:
         resource = catalog.resource(rid)
         assert resource is not None, f"{rid} is not in the catalogue"

@@ -27,11 +27,17 @@ class PracticeFileError(DlpathError):
     """The learner's file to check is missing or is not a file."""
 
 
-def _catalog_or_none():  # noqa: ANN202 - a Catalog, imported lazily
+def _chosen_catalog():  # noqa: ANN202 - a Catalog, imported lazily
+    """The catalogue chosen by --catalog / DLPATH_CATALOG / the default; None, with a warning, if it cannot load."""
     try:
         return common.load_catalog()
-    except DlpathError:
-        return None  # the scaffold then names its readings by id
+    except DlpathError as err:
+        from rich.text import Text
+
+        common.console(stderr=True).print(
+            Text(f"warning: the readings are named by id only: {common.clean(err.message)}", style="yellow")
+        )
+        return None
 
 
 def scaffold(name: str, path: Path | None, force: bool) -> None:
@@ -42,7 +48,7 @@ def scaffold(name: str, path: Path | None, force: bool) -> None:
     from dlpath.practice.specs import find_spec
 
     spec = find_spec(name)
-    written = write_scaffold(spec.name, path, force, _catalog_or_none())
+    written = write_scaffold(spec.name, path, force, _chosen_catalog())
     out = common.console()
     where = str(written.path)
     if written.unchanged:

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 from dlpath.errors import DlpathError
+from dlpath.practice.checking import plan as check_plan
 from dlpath.practice.results import CheckResult, GradingReport
-from dlpath.practice.sandbox import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, run_checks
+from dlpath.practice.sandbox import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, grade_in_sandbox
 from dlpath.practice.specs import find_spec
 
 
@@ -22,12 +23,10 @@ def grade(
 
     A missing file or a folder is reported as the failed first check (nothing is started).
     """
-    from dlpath.practice.checks import plan as check_plan
-
     spec = find_spec(name)
     if os.name != "posix":
         raise DlpathError("checking practice files needs Linux or macOS for now (the sandbox relies on POSIX)")
-    plan = check_plan(spec.name)
+    plan = check_plan(spec.checks)
     path = Path(path)
     problem = ""
     if not path.exists():
@@ -38,7 +37,7 @@ def grade(
         results = [CheckResult(plan[0], passed=False, expected="a Python file", got="nothing", message=problem)]
         results += [CheckResult(n, passed=False, ran=False, message="not run: there is no file") for n in plan[1:]]
         return GradingReport(spec.name, path, tuple(results), len(plan), stopped=problem)
-    return run_checks(spec.name, path, plan, time_limit=time_limit, memory_limit=memory_limit)
+    return grade_in_sandbox(spec.name, path, plan, time_limit=time_limit, memory_limit=memory_limit)
 
 
 def record_pass(report: GradingReport) -> None:

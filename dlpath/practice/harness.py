@@ -38,7 +38,7 @@ class Reporter:
 
 def load_learner(path: Path) -> tuple[types.ModuleType | None, str]:
     """The learner's file run as a module, or None and a message saying why it could not be loaded."""
-    from dlpath.practice.checks import describe_exception, shorten, where_in
+    from dlpath.practice.checking import describe_exception, shorten, where_in
 
     try:
         source = path.read_bytes()
@@ -74,7 +74,7 @@ def run(exercise: str, path: Path, reporter: Reporter, seed: int) -> None:
     """Load the learner's file and run every check of ``exercise``, reporting as it goes."""
     import numpy as np
 
-    from dlpath.practice import checks
+    from dlpath.practice import checking as checks
     from dlpath.practice.results import CheckResult
     from dlpath.practice.specs import find_spec
 
@@ -97,9 +97,8 @@ def run(exercise: str, path: Path, reporter: Reporter, seed: int) -> None:
         return
 
     rng = np.random.default_rng(seed)
-    note = checks.SHAPE_NOTES.get(spec.name, "")
-    ctx = checks.Context(learner=module, reference=reference, path=str(path), rng=rng, shape_note=note)
-    for check in checks.CHECKS[spec.name]:
+    ctx = checks.Context(learner=module, reference=reference, path=str(path), rng=rng, shape_note=spec.shape_note)
+    for check in spec.checks:
         reporter.send({"event": "start", "check": check.name})
         try:
             result = checks.run_check(check, ctx)

@@ -119,7 +119,7 @@ def _human_bytes(n: int) -> str:
     return f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
 
 
-def run_checks(
+def grade_in_sandbox(
     exercise: str,
     path: Path,
     plan: tuple[str, ...],

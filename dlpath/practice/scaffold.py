@@ -1,7 +1,8 @@
 """Write the learner's starting file: the reference's signatures and docstrings, bodies left to write.
 
 The signatures and docstrings are read from the reference module's source (never copied by hand, so
-they cannot drift from the API), and the readings come from the catalogue. A learner's existing file
+they cannot drift from the API), and the readings come from the catalogue the learner chose (by id when
+there is none). A learner's existing file
 is never overwritten without ``force``, and with ``force`` it is first copied to a backup that does not
 exist yet (``backprop.py.bak``, then ``backprop.py.bak.2``, ...): nothing the learner wrote is lost.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlpath.errors import DlpathError
+from dlpath.exercises.registry import find_exercise
 from dlpath.files import write_atomically
 from dlpath.practice.specs import PracticeSpec, find_spec
 
@@ -24,36 +26,6 @@ if TYPE_CHECKING:
     from dlpath.catalog import Catalog
 
 DEFAULT_FOLDER = Path("dlpath-practice")
-
-# Lines each scaffold starts its code with, beyond the imports its signatures need.
-_PREAMBLE = {
-    "backprop": (
-        "# You wrote sigmoid in the sigmoid exercise. dlpath's own is imported so that this file stands alone;",
-        "# to use yours, put your sigmoid.py next to this file and write: from sigmoid import sigmoid",
-        "from dlpath.exercises.sigmoid import sigmoid  # noqa: F401",
-    ),
-}
-
-# What ``python FILE`` does, so the learner can try their code before checking it.
-_TRY_IT = {
-    "sigmoid": (
-        "z = np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])",
-        'print("sigmoid:      ", sigmoid(z))',
-        'print("sigmoid_prime:", sigmoid_prime(z))',
-    ),
-    "gradient-descent": (
-        "path = minimise(lambda x: 2 * (x - 2), -3.0, lr=0.1, steps=30)  # f(x) = (x - 2)², minimum at 2",
-        'print("start", path[0], "end", path[-1])',
-    ),
-    "backprop": (
-        "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])",
-        "Y = np.array([[0.0], [1.0], [1.0], [0.0]])",
-        "params, losses = train(init_params([2, 4, 1], seed=0), X, Y, lr=2.0, epochs=4000)",
-        'print("loss", losses[0], "->", losses[-1])',
-        'print("predictions", forward(params, X)[-1].ravel().round(2), "targets", Y.ravel())',
-    ),
-}
-
 
 class ScaffoldExistsError(DlpathError):
     """The learner already has a file where the scaffold would go."""
@@ -95,22 +67,11 @@ def practice_file(name: str, path: Path | None = None) -> Path:
 
 
 def readings(name: str, catalog: Catalog | None = None) -> list[Reading]:
-    """The readings of exercise ``name``, looked up in ``catalog`` (default: the configured catalogue).
+    """The readings of exercise ``name``, looked up in ``catalog``, the one the learner chose.
 
-    Never fails: when the catalogue cannot be loaded or lacks an id, the reading is given by id only.
+    Never fails: without a catalogue (None), or when it lacks an id, the reading is given by id only.
     """
-    from dlpath.exercises import EXERCISES
-
-    exercise = EXERCISES.get(find_spec(name).name)
-    ids = exercise.resource_ids if exercise else ()
-    if catalog is None:
-        try:
-            from dlpath.catalog import load_catalog
-            from dlpath.paths import catalog_path
-
-            catalog = load_catalog(catalog_path())
-        except (DlpathError, OSError, ValueError):
-            catalog = None
+    ids = find_exercise(find_spec(name).name).resource_ids
     found = []
     for rid in ids:
         resource = catalog.resource(rid) if catalog is not None else None
@@ -204,8 +165,6 @@ def _reading_lines(found: list[Reading], spec: PracticeSpec) -> list[str]:
 
 def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | None = None) -> str:
     """The scaffold of exercise ``name`` as Python source."""
-    from dlpath.exercises import EXERCISES
-
     spec = find_spec(name)
     tree = _reference_source(spec)
     nodes = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
@@ -216,8 +175,7 @@ def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | No
     first = found[0] if found else None
     pointer = f"'{_safe(first.title)}'" if first and first.title else (first.id if first else "the readings above")
     target = file_hint or str(DEFAULT_FOLDER / spec.filename)
-    exercise = EXERCISES.get(spec.name)
-    description = _safe(exercise.description) if exercise else spec.name
+    description = _safe(find_exercise(spec.name).description)
 
     lines = [
         f'"""Practice: {spec.name}. Write the functions below, then let dlpath check them.',
@@ -239,8 +197,8 @@ def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | No
     ]
     names = set().union(*(_annotation_names(nodes[f]) for f in spec.functions))
     lines += _imports_for(tree, names)
-    if spec.name in _PREAMBLE:
-        lines += ["", *_PREAMBLE[spec.name]]
+    if spec.preamble:
+        lines += ["", *spec.preamble]
     for fn in spec.functions:
         node = nodes[fn]
         lines += ["", "", _signature(node)]
@@ -251,9 +209,9 @@ def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | No
             f"    # TODO: write {fn}. Reading: {pointer}.",
             f'    raise NotImplementedError("{fn} is not written yet")',
         ]
-    if spec.name in _TRY_IT:
+    if spec.try_it:
         lines += ["", "", 'if __name__ == "__main__":  # python this-file.py tries your code']
-        lines += [f"    {line}" for line in _TRY_IT[spec.name]]
+        lines += [f"    {line}" for line in spec.try_it]
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from dlpath.exercises import ExerciseError
-from dlpath.exercises import backprop as bp
+from dlpath.exercises.backprop import maths as bp
 
 
 @dataclass(frozen=True, slots=True)

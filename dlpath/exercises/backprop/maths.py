@@ -21,7 +21,7 @@ from itertools import pairwise
 import numpy as np
 
 from dlpath.exercises import ExerciseError
-from dlpath.exercises.sigmoid import sigmoid
+from dlpath.exercises.sigmoid.maths import sigmoid
 
 DEFAULT_LAYERS = (2, 4, 1)
 DEFAULT_LR = 2.0
@@ -234,7 +234,7 @@ def max_relative_error(grads_a, grads_b, floor: float = 1e-3) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class TrainingOutcome:
     """How training went: solved (every prediction on the right side of 0.5), stuck, or still improving."""
 
     wrong: int  # predictions on the wrong side of 0.5
@@ -280,10 +280,10 @@ class Verdict:
         )
 
 
-def judge(losses, output, Y) -> Verdict:
-    """The Verdict for a training run from its loss history and the final outputs (shape (n, n_L))."""
+def training_outcome(losses, output, Y) -> TrainingOutcome:
+    """How a training run went from its loss history and the final outputs (shape (n, n_L))."""
     wrong = int(np.count_nonzero(np.any((output > 0.5) != (Y > 0.5), axis=1)))
     final = loss(output, Y)
     tail = np.asarray(losses)[-max(2, len(losses) // 5) :]
     stalled = len(losses) >= 10 and (tail[0] - final) <= 0.01 * max(tail[0], 1e-12)
-    return Verdict(wrong=wrong, samples=len(Y), final_loss=final, stalled=bool(stalled))
+    return TrainingOutcome(wrong=wrong, samples=len(Y), final_loss=final, stalled=bool(stalled))

@@ -1,0 +1,416 @@
+"""Practice for the backprop exercise: the functions the learner writes, the hints, and the checks.
+
+The checks run in the sandbox process; see ``dlpath.practice.checking`` for the helpers they use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dlpath.practice.checking import (
+    Check,
+    Context,
+    Failed,
+    call,
+    copied,
+    describe,
+    expect_array,
+    expect_number,
+    expect_params,
+    params_of,
+    shorten,
+    show,
+)
+from dlpath.practice.specs import PracticeSpec
+
+_CHAIN_RULE = (
+    ": check the chain rule: δ^L = (a^L - Y) * a^L * (1 - a^L), δ^l = (δ^(l+1) @ W^(l+1).T) * a^l * (1 - a^l),"
+    " dW^l = a^(l-1).T @ δ^l, db^l = δ^l summed over the samples"
+)
+
+
+def _network(ctx: Context, sizes: tuple[int, ...] = (3, 4, 2), samples: int = 5) -> tuple[list, np.ndarray, np.ndarray]:
+    """Reference parameters, inputs X and targets Y in (0, 1) for a small random network."""
+    params = ctx.reference.init_params(sizes, int(ctx.rng.integers(1_000_000)))
+    params = [(W, ctx.rng.normal(0.0, 0.5, size=b.shape)) for W, b in params]  # non-zero biases
+    X = ctx.rng.normal(0.0, 1.0, size=(samples, sizes[0]))
+    Y = ctx.rng.uniform(0.0, 1.0, size=(samples, sizes[-1]))
+    return params, X, Y
+
+
+def _gradients_variant(
+    ctx: Context, params: list, X: np.ndarray, Y: np.ndarray, *, output_factor: bool = True, hidden_factor: bool = True
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Backpropagation with a sigmoid-derivative factor optionally left out (to recognise that mistake)."""
+    activations = ctx.reference.forward(params, X)
+    a = activations[-1]
+    delta = (a - Y) * (a * (1 - a) if output_factor else 1.0)
+    grads = []
+    for layer in range(len(params) - 1, -1, -1):
+        grads.append((activations[layer].T @ delta, delta.sum(axis=0)))
+        if layer:
+            a = activations[layer]
+            delta = (delta @ params[layer][0].T) * (a * (1 - a) if hidden_factor else 1.0)
+    return grads[::-1]
+
+
+def _sequential_step(ctx: Context, params: list, X: np.ndarray, Y: np.ndarray, lr: float) -> list:
+    """The classic mistake: each layer updated as soon as its gradient is known, before the deltas below it."""
+    activations = ctx.reference.forward(params, X)
+    params = [(W.copy(), b.copy()) for W, b in params]
+    a = activations[-1]
+    delta = (a - Y) * a * (1 - a)
+    for layer in range(len(params) - 1, -1, -1):
+        W, b = params[layer]
+        params[layer] = (W - lr * activations[layer].T @ delta, b - lr * delta.sum(axis=0))
+        if layer:
+            a = activations[layer]
+            delta = (delta @ params[layer][0].T) * a * (1 - a)
+    return params
+
+
+def _matches(got: Any, expected: list) -> bool:
+    try:
+        return all(
+            np.allclose(g, e, rtol=1e-6, atol=1e-9)
+            for gp, ep in zip(got, expected, strict=True)
+            for g, e in zip(gp, ep, strict=True)
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+def _init_shapes(ctx: Context) -> None:
+    for sizes in ((2, 3, 1), (3, 5, 4, 2)):
+        got = call(ctx, "init_params", list(sizes), 0)
+        what = f"init_params({list(sizes)}, seed)"
+        pairs = params_of(what, got, [None] * (len(sizes) - 1))
+        for layer, (W, b) in enumerate(pairs, start=1):
+            n_in, n_out = sizes[layer - 1], sizes[layer]
+            for name, value, shape in ((f"W{layer}", W, (n_in, n_out)), (f"b{layer}", b, (n_out,))):
+                if not isinstance(value, np.ndarray):
+                    raise Failed(
+                        f"{what}: {name} should be a NumPy array", f"an array of shape {shape}", describe(value)
+                    )
+                if value.shape != shape:
+                    advice = ""
+                    if name.startswith("W") and value.shape == shape[::-1]:
+                        advice = ": in this API W has shape (n_in, n_out), so that a layer computes a_prev @ W + b"
+                    raise Failed(
+                        f"{what}: {name} has the wrong shape{advice}", f"shape {shape}", f"shape {value.shape}"
+                    )
+
+
+def _init_seeded(ctx: Context) -> None:
+    first = call(ctx, "init_params", [2, 4, 1], 7)
+    again = call(ctx, "init_params", [2, 4, 1], 7)
+    other = call(ctx, "init_params", [2, 4, 1], 8)
+    like = ctx.reference.init_params((2, 4, 1), 7)
+    for what, value in (("init_params", first), ("init_params", again), ("init_params", other)):
+        params_of(what, value, like)
+    if not _matches(again, [tuple(np.asarray(p) for p in pair) for pair in first]):
+        raise Failed(
+            "init_params gave different numbers for the same seed: draw them from np.random.default_rng(seed)",
+            "the same parameters twice",
+            "different parameters",
+        )
+    if _matches(other, [tuple(np.asarray(p) for p in pair) for pair in first]):
+        raise Failed(
+            "init_params gave the same numbers for seeds 7 and 8: use the seed",
+            "different parameters",
+            "the same parameters",
+        )
+    for layer, (W, _) in enumerate(first, start=1):
+        W = np.asarray(W, dtype=float)
+        if W.size > 1 and np.ptp(W) == 0:
+            raise Failed(
+                f"init_params: every weight of W{layer} is {W.flat[0]:g}: units that start equal learn "
+                "the same thing, so draw the weights at random",
+                "weights that differ",
+                show(W),
+            )
+
+
+def _forward(ctx: Context) -> None:
+    params, X, _ = _network(ctx)
+    expected = ctx.reference.forward(params, X)
+    got = call(ctx, "forward", params, X)
+    what = "forward(params, X) with layers 3-4-2"
+    if not isinstance(got, (list, tuple)):
+        raise Failed(
+            f"{what} should return the list of activations, input included",
+            f"a list of {len(expected)} arrays [X, a1, a2]",
+            describe(got),
+        )
+    if len(got) != len(expected):
+        advice = ": include the input X as the first activation" if len(got) == len(expected) - 1 else ""
+        raise Failed(
+            f"{what} returned the wrong number of activations{advice}",
+            f"{len(expected)} arrays [X, a1, a2]",
+            f"{len(got)} items",
+        )
+    for layer, (g, e) in enumerate(zip(got, expected, strict=True)):
+        name = "a0 (the input X)" if layer == 0 else f"a{layer}"
+        advice = ": each layer computes sigmoid(a_prev @ W + b)" if layer else ""
+        expect_array(f"{what}: {name}", g, e, advice=advice)
+
+
+def _loss(ctx: Context) -> None:
+    output = ctx.rng.uniform(0.0, 1.0, size=(6, 2))
+    Y = ctx.rng.uniform(0.0, 1.0, size=(6, 2))
+    expected = ctx.reference.loss(output.copy(), Y.copy())
+    got = call(ctx, "loss", output, Y)
+    advice = ": E = 0.5 * sum((output - Y) ** 2) over every output and sample"
+    if isinstance(got, (int, float, np.number)) and not isinstance(got, bool):
+        if np.isclose(float(got), 2 * expected):
+            advice = ": it is twice the expected value: the 1/2 is missing"
+        elif np.isclose(float(got), 2 * expected / output.size):
+            advice = ": it looks like a mean: this loss is a sum, not an average"
+    expect_number("loss(output, Y) for outputs and targets of shape (6, 2)", got, expected, advice=advice)
+
+
+def _backward_shapes(ctx: Context) -> None:
+    params, X, Y = _network(ctx)
+    activations = ctx.reference.forward(params, X)
+    got = call(ctx, "backward", params, activations, Y)
+    pairs = params_of("backward(params, activations, Y)", got, params)
+    for layer, ((gW, gb), (W, b)) in enumerate(zip(pairs, params, strict=True), start=1):
+        for name, g, p in ((f"dW{layer}", gW, W), (f"db{layer}", gb, b)):
+            if g is None:
+                raise Failed(
+                    f"backward: {name} is missing: every parameter needs a gradient", f"shape {p.shape}", "None"
+                )
+            if not isinstance(g, np.ndarray) or g.shape != p.shape:
+                raise Failed(
+                    f"backward: {name} should have the shape of the parameter it belongs to",
+                    f"an array of shape {p.shape}",
+                    describe(g),
+                )
+
+
+def _backward_numerical(ctx: Context) -> None:
+    params, X, Y = _network(ctx)
+    activations = ctx.reference.forward(params, X)
+    expected = ctx.reference.numerical_gradients(params, X, Y)
+    got = call(ctx, "backward", params, activations, Y)
+    pairs = params_of("backward(params, activations, Y)", got, params)
+    advice = _CHAIN_RULE
+    for variant, why in (
+        ({"output_factor": False}, ": the output delta is missing the sigmoid's derivative a^L * (1 - a^L)"),
+        ({"hidden_factor": False}, ": the hidden deltas are missing the sigmoid's derivative a^l * (1 - a^l)"),
+    ):
+        if _matches(pairs, _gradients_variant(ctx, params, X, Y, **variant)):
+            advice = why
+    for layer, ((gW, gb), (eW, eb)) in enumerate(zip(pairs, expected, strict=True), start=1):
+        what = "against central finite differences of the loss"
+        expect_array(f"dW{layer} {what}", gW, eW, rtol=1e-4, atol=1e-7, advice=advice)
+        db_advice = advice
+        if isinstance(gb, np.ndarray) and gb.shape == eb.shape and not np.any(gb) and np.any(eb):
+            db_advice = ": it is all zero: the bias gradient is δ summed over the samples, delta.sum(axis=0)"
+        expect_array(f"db{layer} {what}", gb, eb, rtol=1e-4, atol=1e-7, advice=db_advice)
+
+
+def _train_step(ctx: Context) -> None:
+    params, X, Y = _network(ctx)
+    lr = 0.5
+    expected_params, expected_loss = ctx.reference.train_step(copied(params), X, Y, lr)
+    got = call(ctx, "train_step", params, X, Y, lr)
+    what = "train_step(params, X, Y, lr)"
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed(f"{what} should return a pair", "(new_params, loss_before_the_step)", describe(got))
+    new_params, loss_before = got
+    pairs = params_of(f"{what}: new_params", new_params, params)
+    advice = ": W ← W - lr * dW and b ← b - lr * db, every gradient computed from the parameters before the step"
+    if _matches(pairs, ctx.reference.train_step(copied(params), X, Y, -lr)[0]):
+        advice = ": the parameters moved uphill: subtract lr * gradient, do not add it"
+    elif _matches(pairs, _sequential_step(ctx, params, X, Y, lr)):
+        advice = (
+            ": a layer was updated before the deltas of the layers below it were computed: compute every"
+            " gradient from the old parameters first, then update"
+        )
+    expect_params(f"{what}: the new", pairs, expected_params, advice=advice)
+    expect_number(
+        f"{what}: the loss before the step",
+        loss_before,
+        expected_loss,
+        advice=": return the loss of the parameters you were given (before updating them)",
+    )
+
+
+def _train_step_descends(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    params = ctx.reference.init_params((2, 4, 1), 3)
+    before = ctx.reference.loss(ctx.reference.forward(params, X)[-1], Y)
+    got = call(ctx, "train_step", params, X, Y, 0.5)
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed("train_step should return a pair", "(new_params, loss_before_the_step)", describe(got))
+    pairs = params_of("train_step: new_params", got[0], params)
+    try:
+        arrays = [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in pairs]
+        with np.errstate(all="ignore"):
+            after = ctx.reference.loss(ctx.reference.forward(arrays, X)[-1], Y)
+    except (TypeError, ValueError) as exc:
+        raise Failed(
+            "train_step's new parameters do not make a network", "arrays of the old shapes", shorten(str(exc), 80)
+        ) from None
+    if not after < before:
+        raise Failed(
+            "one step with lr = 0.5 on XOR did not lower the loss: step against the gradient",
+            f"a loss below {before:.6g}",
+            f"{after:.6g}",
+        )
+
+
+def _train_step_pure(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    originals = ctx.reference.init_params((2, 4, 1), 3)
+    given = [(W.copy(), b.copy()) for W, b in originals]
+    call(ctx, "train_step", given, X, Y, 0.5, copy_args=False)
+    for layer, ((W, b), (W0, b0)) in enumerate(zip(given, originals, strict=False), start=1):
+        if not (np.array_equal(W, W0) and np.array_equal(b, b0)):
+            raise Failed(
+                f"train_step changed the params it was given (W{layer} or b{layer}, e.g. with -=):"
+                " return new arrays, W - lr * dW, and leave the old ones alone",
+                "params left unchanged",
+                "params modified in place",
+            )
+
+
+def _train_history(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    params = ctx.reference.init_params((2, 4, 1), 1)
+    expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, 50)
+    got = call(ctx, "train", params, X, Y, 1.0, 50)
+    what = "train(params, X, Y, lr=1.0, epochs=50) on XOR"
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed(f"{what} should return a pair", "(final_params, losses)", describe(got))
+    final, losses = got
+    if isinstance(losses, list):
+        losses = np.asarray(losses, dtype=float)
+    expect_array(
+        f"{what}: losses", losses, expected_losses, advice=": losses[k] is the loss before step k, one per epoch"
+    )
+    expect_params(f"{what}: the final", final, expected_params)
+
+
+def _train_until(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    params = ctx.reference.init_params((2, 4, 1), 0)
+    target = float(ctx.reference.train(copied(params), X, Y, 2.0, 41)[1][40])  # reached within 40 steps
+    epochs = 200
+    expected = ctx.reference.train(copied(params), X, Y, 2.0, epochs, target)[1]
+    got = call(ctx, "train", params, X, Y, 2.0, epochs, target)
+    what = f"train(..., lr=2.0, epochs={epochs}, until_loss={target:.4g}) on XOR"
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed(f"{what} should return a pair", "(final_params, losses)", describe(got))
+    losses = np.asarray(got[1], dtype=float).reshape(-1) if isinstance(got[1], (list, np.ndarray)) else None
+    if losses is None or losses.size == 0:
+        raise Failed(f"{what}: losses should be an array", "the losses, one per epoch", describe(got[1]))
+    if len(losses) == epochs:
+        raise Failed(
+            f"{what} should stop as soon as the loss is at most until_loss",
+            f"{len(expected)} epochs",
+            f"all {epochs} epochs",
+        )
+    if not losses[-1] <= target or np.any(losses[:-1] <= target):
+        raise Failed(
+            f"{what} should stop at the first loss at or below until_loss, and include it",
+            f"a last loss <= {target:.6g} ({len(expected)} epochs)",
+            f"a last loss of {losses[-1]:.6g} after {len(losses)} epochs",
+        )
+
+
+XOR_LOSS = 0.05  # half the squared error: below it every output is within 0.32 of its target, so XOR is solved
+
+
+def _xor_seed(ctx: Context, X: np.ndarray, Y: np.ndarray, lr: float, epochs: int) -> int:
+    """The first seed from which the reference solves XOR with these settings (it does for most)."""
+    for seed in range(ctx.reference.DEFAULT_SEED, ctx.reference.DEFAULT_SEED + 10):
+        params, _ = ctx.reference.train(ctx.reference.init_params((2, 4, 1), seed), X, Y, lr, epochs, XOR_LOSS)
+        if np.all((ctx.reference.forward(params, X)[-1] > 0.5) == (Y > 0.5)):
+            return seed
+    return ctx.reference.DEFAULT_SEED
+
+
+def _train_xor(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    lr, epochs = ctx.reference.DEFAULT_LR, ctx.reference.DEFAULT_EPOCHS
+    seed = _xor_seed(ctx, X, Y, lr, epochs)
+    params = ctx.reference.init_params((2, 4, 1), seed)
+    got = call(ctx, "train", params, X, Y, lr, epochs, XOR_LOSS)  # stops early once solved
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed("train should return a pair", "(final_params, losses)", describe(got))
+    pairs = params_of("train: the final params", got[0], params)
+    try:
+        arrays = [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in pairs]
+        with np.errstate(all="ignore"):
+            output = ctx.reference.forward(arrays, X)[-1]
+    except (TypeError, ValueError) as exc:
+        raise Failed(
+            "train's final parameters do not make a 2-4-1 network",
+            "arrays of the starting shapes",
+            shorten(str(exc), 80),
+        ) from None
+    if not np.all((output > 0.5) == (Y > 0.5)):
+        raise Failed(
+            f"train did not solve XOR from seed {seed} (lr = {lr:g}, up to {epochs} epochs), which the reference"
+            " solves: check train_step's update and that train goes on from the new parameters",
+            "outputs on the right side of 0.5 for targets [0 1 1 0]",
+            show(output.reshape(-1)),
+        )
+
+
+BACKPROP_CHECKS = (
+    Check("init_params: shapes", _init_shapes),
+    Check("init_params: seeded and random", _init_seeded),
+    Check("forward: activations", _forward),
+    Check("loss: half the sum of squared errors", _loss),
+    Check("backward: shapes", _backward_shapes),
+    Check("backward: matches finite differences", _backward_numerical),
+    Check("train_step: simultaneous update", _train_step),
+    Check("train_step: lowers the loss", _train_step_descends),
+    Check("train_step: leaves params unchanged", _train_step_pure),
+    Check("train: loss history", _train_history),
+    Check("train: stops at until_loss", _train_until),
+    Check("train: solves XOR", _train_xor),
+)
+
+
+SPEC = PracticeSpec(
+    filename="backprop.py",
+    functions=("init_params", "forward", "loss", "backward", "train_step", "train"),
+    hints=(
+        "Shapes first: W of a layer has shape (n_in, n_out) and b has shape (n_out,), and samples "
+        "are rows, so one layer computes a = sigmoid(a_prev @ W + b).",
+        "forward returns every activation, the input included: [X, a1, ..., aL]. backward needs all of them.",
+        "loss is half the sum of squared errors: 0.5 * np.sum((output - Y) ** 2), "
+        "over all outputs and samples (no mean).",
+        "Output layer: delta = (aL - Y) * aL * (1 - aL), the error times the sigmoid's derivative "
+        "(written with the activation: sigmoid'(z) = a * (1 - a)).",
+        "Going back one layer: delta_prev = (delta @ W.T) * a_prev * (1 - a_prev), "
+        "using the W of the layer the delta came from.",
+        "Gradients of a layer: dW = a_prev.T @ delta and db = delta.sum(axis=0). "
+        "The bias gradient is easy to forget.",
+        "train_step: compute every gradient from the current parameters first, then update every "
+        "layer (W - lr * dW, b - lr * db). Updating W before the hidden deltas are computed uses "
+        "the wrong weights.",
+        "train: call train_step `epochs` times, collecting the losses, and stop early once the "
+        "loss drops below until_loss (when it is given).",
+    ),
+    checks=BACKPROP_CHECKS,
+    preamble=(
+        "# You wrote sigmoid in the sigmoid exercise. dlpath's own is imported so that this file stands alone;",
+        "# to use yours, put your sigmoid.py next to this file and write: from sigmoid import sigmoid",
+        "from dlpath.exercises.sigmoid import sigmoid  # noqa: F401",
+    ),
+    try_it=(
+        "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])",
+        "Y = np.array([[0.0], [1.0], [1.0], [0.0]])",
+        "params, losses = train(init_params([2, 4, 1], seed=0), X, Y, lr=2.0, epochs=4000)",
+        'print("loss", losses[0], "->", losses[-1])',
+        'print("predictions", forward(params, X)[-1].ravel().round(2), "targets", Y.ravel())',
+    ),
+    shape_note="in this API W has shape (n_in, n_out), b has shape (n_out,), and samples are the rows of X",
+)

@@ -1,0 +1,87 @@
+"""Every exercise, one entry each: its command name, its folder, what it shows, and the readings it goes with.
+
+Adding an exercise means adding one folder and one line here:
+
+1. ``dlpath/exercises/<name>/`` holding
+   - ``maths.py``: the reference implementation, small pure NumPy functions named after the maths, each
+     with a docstring giving shapes (the practice scaffold copies their signatures and docstrings);
+   - ``__init__.py``: a docstring line and the lazy ``__getattr__`` of the other folders, so that
+     ``from dlpath.exercises.<name> import f`` reaches the maths without importing NumPy up front;
+   - ``demo.py``: ``OPTIONS`` (the command's options, as ``dlpath.exercises.options.Option`` data) and
+     ``run(out, err, **options)``, which prints what ``dlpath exercise <name>`` shows and returns the
+     details to record in the learner's progress (or None);
+   - ``views.py``: its tables and drawings (Rich renderables, built with ``dlpath.exercises.charts``);
+   - ``practice.py`` (optional): ``SPEC``, a ``dlpath.practice.specs.PracticeSpec`` naming the functions the
+     learner writes, the hints, and the checks (see ``dlpath.practice.checking`` for the helpers).
+2. An ``Exercise(...)`` entry in ``EXERCISES`` below. The command, ``--practice``, ``--check`` and
+   ``--hint`` follow from it; ``tests/`` should get a test module and, for practice, fixtures of
+   typical mistakes under ``tests/fixtures/practice/``.
+
+This module is plain data: ``dlpath exercise`` lists the exercises without importing NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dlpath.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """One exercise: its command name, its folder, a one-line description, and where it sits in the path."""
+
+    name: str  # the command: ``dlpath exercise <name>``, and the key progress is recorded under
+    package: str  # its folder as a Python package, e.g. "dlpath.exercises.backprop"
+    description: str
+    step: int  # the step of the path whose readings it goes with
+    resource_ids: tuple[str, ...]  # catalogue ids of those readings (data/steps.yaml)
+    practice: bool = True  # its folder has a practice.py (the learner can write it and have it checked)
+
+
+EXERCISES: dict[str, Exercise] = {
+    exercise.name: exercise
+    for exercise in (
+        Exercise(
+            name="sigmoid",
+            package="dlpath.exercises.sigmoid",
+            description="The logistic sigmoid and its derivative: a stable formula, a plot, and where the slope"
+            " vanishes.",
+            step=2,
+            resource_ids=("wikipedia-sigmoid-function",),
+        ),
+        Exercise(
+            name="gradient-descent",
+            package="dlpath.exercises.gradient_descent",
+            description="Gradient descent (with momentum) on a parabola, a bowl and the Rosenbrock valley; "
+            "what a too-large learning rate does.",
+            step=3,
+            resource_ids=("toussaint-gradient-descent-notes",),
+        ),
+        Exercise(
+            name="backprop",
+            package="dlpath.exercises.backprop",
+            description="Backpropagation: train a small sigmoid network on XOR, check its gradients, "
+            "or follow one step by hand (--walkthrough).",
+            step=3,
+            resource_ids=("mazur-backpropagation-example", "kun-neural-networks-backpropagation"),
+        ),
+    )
+}
+
+
+class UnknownExerciseError(NotFoundError):
+    """No exercise has this name."""
+
+
+def find_exercise(name: str, *, practice: bool = False) -> Exercise:
+    """The exercise called ``name`` (``_`` and ``-`` alike); UnknownExerciseError listing the real names otherwise.
+
+    With ``practice``, only exercises that have a practice mode are found.
+    """
+    key = name.strip().lower().replace("_", "-")
+    choices = {n: e for n, e in EXERCISES.items() if e.practice or not practice}
+    if key in choices:
+        return choices[key]
+    kind = "practice exercise" if practice else "exercise"
+    raise UnknownExerciseError(f"no {kind} named '{name}': choose one of {', '.join(choices)}")
