@@ -1,4 +1,4 @@
-"""The built wheel ships the catalogue: installed into a fresh venv, dlpath works from any folder."""
+"""The built wheel ships the catalogue and the digits: installed into a fresh venv, dlpath works from any folder."""
 
 from __future__ import annotations
 
@@ -55,3 +55,10 @@ def test_installed_wheel_works_outside_the_checkout(tmp_path):
         cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert where.startswith(str(env_dir)) and where.endswith("dlpath/data/steps.yaml")
+    digits = subprocess.run(
+        [python, "-c", "from dlpath.exercises import datasets as d; s = d.load_digits();"
+         " print(d.files(d.__name__) / d.DIGITS_FILE, len(s.train.labels), len(s.test.labels))"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert digits[0].startswith(str(env_dir)) and digits[0].endswith("dlpath/exercises/datasets/digits.npz")
+    assert digits[1:] == ["1438", "359"]
