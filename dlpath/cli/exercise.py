@@ -56,6 +56,10 @@ ForceOption = Annotated[bool, typer.Option("--force", help="With --practice: ove
 TimeLimitOption = Annotated[
     float, typer.Option("--time-limit", help="With --check: seconds your code may run before it is stopped.")
 ]
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print only the run's final figures, as one JSON object (for scripts and courses)."),
+]
 
 
 def _practice_mode(
@@ -154,14 +158,27 @@ def _command(exercise: Exercise, demo: ModuleType) -> None:
             default = annotation.__origin__(default)  # the StrEnum member: Typer shows and parses choices
         parameters.append(inspect.Parameter(option.name, kind, default=default, annotation=annotation))
     parameters += [inspect.Parameter(n, kind, default=d, annotation=a) for n, a, d in _PRACTICE_PARAMETERS]
+    parameters.append(inspect.Parameter("json_output", kind, default=False, annotation=JsonOption))
 
     def run(**values: Any) -> None:
         practice = {n: values.pop(n) for n, _, _ in _PRACTICE_PARAMETERS}
         path = values.pop("path")
+        json_output = values.pop("json_output")
+        if json_output and (practice["practice"] or practice["check"] or practice["hint"]):
+            raise ExerciseError("--json is for a run of the exercise: drop --practice, --check or --hint")
         if _practice_mode(exercise.name, path, **practice):
             return
         options = {n: v.value if isinstance(v, StrEnum) else v for n, v in values.items()}
-        detail = demo.run(common.console(), common.console(stderr=True), **options)
+        if json_output:  # the demo runs as usual, its drawings discarded; only the figures reach stdout
+            from io import StringIO
+
+            from rich.console import Console
+
+            silent = Console(file=StringIO(), width=100)
+            detail = demo.run(silent, silent, **options)
+            common.print_json({"exercise": exercise.name, **(detail or {})})
+        else:
+            detail = demo.run(common.console(), common.console(stderr=True), **options)
         if detail is not None:
             _record(exercise.name, detail)
 

@@ -247,3 +247,44 @@ def scale_legend(console: Console, palette: str, low: str, high: str, width: int
             text.append(RAMP[min(len(RAMP) - 1, int(t * len(RAMP)))])
     text.append(f" {high}")
     return text
+
+
+@dataclass
+class Pixels:
+    """A small image (a 2-D array, e.g. an 8x8 digit) drawn as shaded blocks, two characters per pixel.
+
+    Values are placed on [low, high]: greys from white (low) to black (high), or with ``signed`` the
+    diverging palette centred on 0 (blue negative, orange positive: for learned weights). Without
+    colour, the plain-text ramp stands in (" " for low, "@" for high; for ``signed``, "-" and "+"
+    marks of growing size).
+    """
+
+    values: Sequence[Sequence[float]]
+    low: float = 0.0
+    high: float = 1.0
+    signed: bool = False
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        colour = _colourful(console)
+        span = (self.high - self.low) or 1.0
+        for row in self.values:
+            line = Text()
+            for value in row:
+                v = float(value)
+                t = min(max((v - self.low) / span, 0.0), 1.0)
+                if colour:
+                    bg = diverging(t) if self.signed else Color.from_rgb(*_lerp((250, 250, 250), (10, 10, 10), t))
+                    line.append("  ", style=Style(bgcolor=bg))
+                elif self.signed:
+                    strength = min(3, int(abs(t - 0.5) * 8))  # 0..3
+                    mark = " " if strength == 0 else ("-" if t < 0.5 else "+")
+                    line.append(mark * 2 if strength >= 2 else mark + " ")
+                else:
+                    line.append(RAMP[min(len(RAMP) - 1, int(t * len(RAMP)))] * 2)
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions):
+        from rich.measure import Measurement
+
+        width = 2 * max((len(row) for row in self.values), default=0)
+        return Measurement(width, width)

@@ -37,6 +37,13 @@ class Exercise:
     step: int  # the step of the path whose readings it goes with
     resource_ids: tuple[str, ...]  # catalogue ids of those readings (data/steps.yaml)
     practice: bool = True  # its folder has a practice.py (the learner can write it and have it checked)
+    data: str = ""  # the data set it uses, if any: origin and licence, shown in the list of exercises
+
+
+DIGITS_DATA = (
+    "1,797 8x8 handwritten digits: the UCI optdigits test set (Alpaydin & Kaynak, 1998) as distributed with"
+    " scikit-learn; CC BY 4.0 per the UCI repository"
+)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -65,6 +72,25 @@ EXERCISES: dict[str, Exercise] = {
             "or follow one step by hand (--walkthrough).",
             step=3,
             resource_ids=("mazur-backpropagation-example", "kun-neural-networks-backpropagation"),
+        ),
+        Exercise(
+            name="convolution",
+            package="dlpath.exercises.convolution",
+            description="Convolution, max-pooling and ReLU forward and backward: a small CNN learns the 8x8 digits"
+            " live, its filters and feature maps drawn; one 4x4 convolution by hand (--walkthrough).",
+            step=5,
+            resource_ids=("cs231n-convolutional-networks", "nielsen-nndl-chapter-6", "olah-conv-nets-modular"),
+            practice=False,
+            data=DIGITS_DATA,
+        ),
+        Exercise(
+            name="rnn",
+            package="dlpath.exercises.rnn",
+            description="A character-level RNN (min-char-rnn) or LSTM (--cell lstm) learns the Zen of Python or"
+            " your text, sampling as it goes; vanishing and exploding gradients through time, measured.",
+            step=6,
+            resource_ids=("karpathy-rnn-effectiveness", "olah-understanding-lstms"),
+            practice=False,
         ),
     )
 }

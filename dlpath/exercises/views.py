@@ -41,7 +41,10 @@ def exercise_table(exercises: Iterable[Exercise], catalog: Catalog | None) -> Ta
             else:
                 readings.append(f"{resource.label} ", style="dim")
                 readings.append(clean(resource.title))
-        table.add_row(exercise.name, str(exercise.step), exercise.description, readings)
+        what = Text(exercise.description)
+        if exercise.data:
+            what.append(f"\nData: {exercise.data}", style="dim")
+        table.add_row(exercise.name, str(exercise.step), what, readings)
     return table
 
 

@@ -1,42 +1,18 @@
-"""Step 5: a convolutional network's layers, forward and backward, in NumPy, and a small CNN for the 8x8 digits.
+"""The convolution exercise (step 5): ``maths`` (the layers, forward and backward, as loops and vectorised), ``cnn``
+(a small network for the 8x8 digits and its training loop), ``walkthrough`` (one tiny convolution by hand),
+``views``, ``demo`` (what the command shows) and ``practice`` (what the learner writes, the hints, the checks).
 
-The public functions, with their (N, C, H, W) shapes, are in ``layers`` (``conv_forward``,
-``conv_backward``, ``maxpool_forward``, ``maxpool_backward``, ``relu``, ``relu_forward``,
-``relu_backward``, ``affine_forward``, ``affine_backward``, ``softmax_loss``, and the slow ``*_loops``
-versions for reading), ``cnn`` (the network and its training loop) and ``walkthrough`` (one tiny
-convolution, every number).
+Shapes are (N, C, H, W) for images and (F, C, HH, WW) for filters. The functions can also be imported from the
+package itself (``from dlpath.exercises.convolution import conv_forward``); they are loaded on first use, so that
+listing the exercises never imports NumPy.
 """
 
-from dlpath.exercises.convolution.layers import (
-    affine_backward,
-    affine_forward,
-    conv_backward,
-    conv_backward_loops,
-    conv_forward,
-    conv_forward_loops,
-    maxpool_backward,
-    maxpool_backward_loops,
-    maxpool_forward,
-    maxpool_forward_loops,
-    relu,
-    relu_backward,
-    relu_forward,
-    softmax_loss,
-)
+from __future__ import annotations
 
-__all__ = [
-    "affine_backward",
-    "affine_forward",
-    "conv_backward",
-    "conv_backward_loops",
-    "conv_forward",
-    "conv_forward_loops",
-    "maxpool_backward",
-    "maxpool_backward_loops",
-    "maxpool_forward",
-    "maxpool_forward_loops",
-    "relu",
-    "relu_backward",
-    "relu_forward",
-    "softmax_loss",
-]
+import importlib
+
+
+def __getattr__(name: str):  # noqa: ANN202 - whatever the maths module defines under that name
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"{__name__}.maths"), name)

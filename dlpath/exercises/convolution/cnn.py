@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlpath.exercises.convolution import layers
+from dlpath.exercises.convolution import maths as layers
 
 DEFAULT_FILTERS = 8
 DEFAULT_KERNEL = 3
 DEFAULT_EPOCHS = 12
-DEFAULT_LR = 0.05
+DEFAULT_LR = 0.1
 DEFAULT_MOMENTUM = 0.9
 DEFAULT_BATCH = 32
+DEFAULT_DECAY = 0.8
 DEFAULT_SEED = 0
 POOL = 2
 
@@ -118,10 +119,13 @@ def train_cnn(
     momentum: float = DEFAULT_MOMENTUM,
     batch_size: int = DEFAULT_BATCH,
     seed: int = DEFAULT_SEED,
+    decay: float = DEFAULT_DECAY,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> list[EpochMetrics]:
     """Train ``params`` in place for ``epochs`` passes over shuffled mini-batches; the metrics of each epoch.
 
+    The learning rate shrinks by the factor ``decay`` after each epoch (η_e = η·decay^(e−1)): large steps
+    early to learn fast, small ones late so the last epochs settle instead of jumping around a minimum.
     ``on_epoch`` is called with each epoch's metrics as soon as it ends (for a live display).
     The shuffling order comes from ``seed``: the same seed and data give the same run.
     """
@@ -132,10 +136,11 @@ def train_cnn(
     n = len(x_train)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
+        rate = lr * decay ** (epoch - 1)
         losses = []
         for i in range(0, n, batch_size):
             batch = order[i : i + batch_size]
-            losses.append(train_step(params, velocity, x_train[batch], y_train[batch], lr, momentum))
+            losses.append(train_step(params, velocity, x_train[batch], y_train[batch], rate, momentum))
         metrics = EpochMetrics(
             epoch,
             float(np.mean(losses)),

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dlpath.errors import DlpathError
+from dlpath.exercises.registry import DIGITS_DATA as ORIGIN  # noqa: F401 - origin and licence, in one place
 
 DIGITS_FILE = "digits.npz"
 N_IMAGES = 1797
@@ -22,10 +23,6 @@ N_TEST = 359
 MAX_PIXEL = 16
 # sha256 of images.tobytes() + labels.tobytes() + test_mask.tobytes(), as printed by scripts/make_digits.py
 CONTENT_SHA256 = "621bffd4e04735de593d3476a2edad933cd826ce58a1e8e51d454b48aaf2160b"
-ORIGIN = (
-    "8x8 digits: UCI optdigits test set (Alpaydin & Kaynak, 1998) as distributed with scikit-learn;"
-    " CC BY 4.0 per the UCI repository"
-)
 
 
 class Digits(NamedTuple):

@@ -1,31 +1,19 @@
-"""Step 6: a character-level recurrent network (vanilla RNN or LSTM) learning a text, forward and backward in NumPy.
+"""The recurrent-network exercise (step 6): ``maths`` (a min-char-rnn vanilla RNN: ``rnn_step_forward``,
+``rnn_forward``, ``rnn_backward``, ``clip_gradients``, ``sample``, Adagrad), ``lstm`` (the same with an LSTM cell),
+``training`` (the loop), ``gradient_flow`` (vanishing and exploding gradients), ``text`` (the Zen of Python or
+``--text FILE``), ``views``, ``demo`` (what the command shows) and ``practice``.
 
-The public functions, with their shapes, are in ``vanilla`` (``rnn_step_forward``, ``rnn_forward``,
-``rnn_backward``, ``clip_gradients``, ``sample``, ``adagrad_update``), ``lstm`` (``lstm_step_forward``,
-``lstm_step_backward``, ``lstm_forward``, ``lstm_backward``, ``lstm_sample``), ``training`` (the loop),
-``gradient_flow`` (vanishing and exploding gradients) and ``text`` (the Zen of Python, ``--text``).
+The functions can also be imported from the package itself (``from dlpath.exercises.rnn import rnn_forward``,
+``lstm_forward``); they are loaded on first use, so that listing the exercises never imports NumPy.
 """
 
-from dlpath.exercises.rnn.lstm import lstm_backward, lstm_forward, lstm_sample, lstm_step_backward, lstm_step_forward
-from dlpath.exercises.rnn.vanilla import (
-    adagrad_update,
-    clip_gradients,
-    rnn_backward,
-    rnn_forward,
-    rnn_step_forward,
-    sample,
-)
+from __future__ import annotations
 
-__all__ = [
-    "adagrad_update",
-    "clip_gradients",
-    "lstm_backward",
-    "lstm_forward",
-    "lstm_sample",
-    "lstm_step_backward",
-    "lstm_step_forward",
-    "rnn_backward",
-    "rnn_forward",
-    "rnn_step_forward",
-    "sample",
-]
+import importlib
+
+
+def __getattr__(name: str):  # noqa: ANN202 - whatever the maths or lstm module defines under that name
+    if name.startswith("__"):
+        raise AttributeError(name)
+    module = "lstm" if name.startswith("lstm") else "maths"
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

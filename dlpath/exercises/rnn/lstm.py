@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlpath.exercises.rnn.vanilla import log_softmax
+from dlpath.exercises.rnn.maths import log_softmax
 
 GATES = ("f", "i", "C", "o")
 PARAM_NAMES = ("Wf", "Wi", "WC", "Wo", "bf", "bi", "bC", "bo", "Why", "by")
@@ -77,24 +77,30 @@ def lstm_step_backward(dh, dC, step: LSTMStep, params, grads):
 
     Through h_t = o ⊙ tanh(C): do = dh ⊙ tanh(C), and dC gains dh ⊙ o ⊙ (1 − tanh²C). Through
     C = f ⊙ C_prev + i ⊙ C̃: df = dC ⊙ C_prev, di = dC ⊙ C̃, dC̃ = dC ⊙ i, dC_prev = dC ⊙ f. Each gate's
-    pre-activation gradient (through σ' = s(1 − s) or tanh' = 1 − t²) gives dW += da zᵀ, db += da, and
-    dz = Σ Wᵀ da, whose first H entries are dh_prev.
+    pre-activation gradient da (through σ' = s(1 − s) or tanh' = 1 − t²) gives dW += da zᵀ, db += da,
+    and dz = Σ_gates Wᵀ da, whose first H entries are dh_prev.
     """
     H = dh.shape[0]
-    do = dh * step.tanh_C
-    dC = dC + dh * step.o * (1.0 - step.tanh_C * step.tanh_C)
-    pre = {
-        "f": dC * step.C_prev * step.f * (1.0 - step.f),
-        "i": dC * step.C_tilde * step.i * (1.0 - step.i),
-        "C": dC * step.i * (1.0 - step.C_tilde * step.C_tilde),
-        "o": do * step.o * (1.0 - step.o),
-    }
+    dC_prev, pre = _gate_gradients(dh, dC, step)
     dz = np.zeros_like(step.z)
-    for g, da in pre.items():
+    for g, da in zip(GATES, pre, strict=True):
         grads[f"W{g}"] += np.outer(da, step.z)
         grads[f"b{g}"] += da
         dz += np.dot(params[f"W{g}"].T, da)
-    return dz[:H], dC * step.f
+    return dz[:H], dC_prev
+
+
+def _gate_gradients(dh, dC, step: LSTMStep):
+    """(dC_prev, [da_f, da_i, da_C, da_o]): the gates' pre-activation gradients, as in ``lstm_step_backward``."""
+    do = dh * step.tanh_C
+    dC = dC + dh * step.o * (1.0 - step.tanh_C * step.tanh_C)
+    pre = (
+        dC * step.C_prev * step.f * (1.0 - step.f),
+        dC * step.C_tilde * step.i * (1.0 - step.i),
+        dC * step.i * (1.0 - step.C_tilde * step.C_tilde),
+        do * step.o * (1.0 - step.o),
+    )
+    return dC * step.f, pre
 
 
 def lstm_forward(params, inputs, targets, h_prev, C_prev):
@@ -124,26 +130,32 @@ def lstm_state(cache):
     return cache[1][-1], cache[2]
 
 
-def lstm_backward(params, cache, targets, trace=None):
+def lstm_backward(params, cache, targets):
     """Backpropagation through time for the LSTM: the gradients, a dict shaped like ``params``.
 
-    ``trace``, if a list, receives ‖∂L/∂h_t‖ for t = T − 1 down to 0 (as the gradient flows back).
+    The same computation as calling ``lstm_step_backward`` from the last step to the first, arranged
+    for speed: each step only finds its gates' pre-activation gradients and passes dh and dC back;
+    the shared weights' gradients, Σ_t da_t z_tᵀ for each gate, are then one matrix product each.
     """
     steps, hs, _, ps = cache
     T = len(targets)
+    H = hs.shape[1]
     dy = ps.copy()
     dy[np.arange(T), targets] -= 1.0
-    grads = {name: np.zeros_like(p) for name, p in params.items()}
-    grads["Why"] = np.dot(dy.T, hs[1:])
-    grads["by"] = dy.sum(axis=0)
+    grads = {"Why": np.dot(dy.T, hs[1:]), "by": dy.sum(axis=0)}
     dh_from_output = np.dot(dy, params["Why"])
-    dhnext = np.zeros(hs.shape[1])
-    dCnext = np.zeros(hs.shape[1])
+    W_stacked_T = np.concatenate([params[f"W{g}"] for g in GATES]).T  # (H + V, 4H): dz = W_stackedᵀ [da_f; ...]
+    da = np.empty((T, 4 * H))
+    dhnext = np.zeros(H)
+    dCnext = np.zeros(H)
     for t in reversed(range(T)):
-        dh = dh_from_output[t] + dhnext
-        if trace is not None:
-            trace.append(float(np.linalg.norm(dh)))
-        dhnext, dCnext = lstm_step_backward(dh, dCnext, steps[t], params, grads)
+        dCnext, pre = _gate_gradients(dh_from_output[t] + dhnext, dCnext, steps[t])
+        da[t] = np.concatenate(pre)
+        dhnext = np.dot(W_stacked_T[:H], da[t])
+    Z = np.array([step.z for step in steps])  # (T, H + V)
+    for k, g in enumerate(GATES):
+        grads[f"W{g}"] = np.dot(da[:, k * H : (k + 1) * H].T, Z)
+        grads[f"b{g}"] = da[:, k * H : (k + 1) * H].sum(axis=0)
     return grads
 
 

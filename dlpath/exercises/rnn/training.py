@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlpath.exercises.rnn import lstm, vanilla
+from dlpath.exercises.rnn import lstm
+from dlpath.exercises.rnn import maths as vanilla
 from dlpath.exercises.rnn.text import Vocabulary
 
 DEFAULT_HIDDEN = 100
 DEFAULT_WINDOW = 25
-DEFAULT_LR = 0.1
-DEFAULT_ITERATIONS = 6000
+DEFAULT_LR = 0.03
+DEFAULT_ITERATIONS = 4000
 DEFAULT_CLIP = 5.0
 DEFAULT_SEED = 0
 DEFAULT_SAMPLE_EVERY = 500
@@ -162,3 +163,25 @@ def train_char_model(
             on_report(Report(n + 1, smooth, time.perf_counter() - start))
     run.seconds = time.perf_counter() - start
     return run
+
+
+def final_sample(run: Run, first: str, seed: int, length: int = SAMPLE_LENGTH) -> str:
+    """``length`` characters drawn from the trained model, from a zero state after the character ``first``."""
+    model = CELLS[run.cell]
+    hidden = run.params["Why"].shape[1]
+    start = run.vocab.encode(first)[0]
+    indices = model.sample(run.params, model.zero_state(hidden), start, length, np.random.default_rng(seed))
+    return run.vocab.decode(indices)
+
+
+def explain_loss(run: Run) -> str:
+    """The run's loss against the target, in words, from its own numbers."""
+    uniform = math.log(run.vocab.size)
+    start = f"Smoothed loss {run.final_loss:.3f} nats per character after {run.iterations:,} iterations"
+    start += f" ({run.seconds:.1f} s); guessing uniformly among the {run.vocab.size} characters scores {uniform:.3f}."
+    if run.reached_target_at is not None:
+        return (
+            f"{start} It fell below {TARGET_LOSS:g} at iteration {run.reached_target_at + 1:,}"
+            f" ({run.seconds_to_target:.1f} s)."
+        )
+    return f"{start} It has not fallen below {TARGET_LOSS:g}: train longer (--iterations) or try another --lr."
