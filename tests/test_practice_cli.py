@@ -16,7 +16,7 @@ from dlpath.practice.specs import find_spec
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parent / "fixtures" / "practice"
-REFERENCE_SIGMOID = "from dlpath.exercises.sigmoid import sigmoid, sigmoid_prime\n"
+REFERENCE_SIGMOID = (FIXTURES / "sigmoid_correct.py").read_text()  # a learner's own right answer
 
 
 @pytest.fixture(autouse=True)

@@ -1,29 +1,31 @@
 """The helpers every exercise's checks are written with: calling the learner's code, comparing values.
 
-Each exercise's checks live in its folder (``dlpath/exercises/<name>/practice.py``); they run inside the
-sandbox process (see ``harness``). A check is a function of a ``Context`` that returns
-normally when the learner's code is right and raises ``Failed`` (what was expected, what came back,
-where the first difference is, what to look at) when it is not. Every call into the learner's code
-goes through ``call``, which turns anything it raises, ``sys.exit`` included, into a ``Failed``
-naming the line of the learner's file; inputs are copied first, so the learner's code cannot change
-what the reference sees.
+Each exercise's checks live in its folder (``dlpath/exercises/<name>/practice.py``) and run here, in
+the grader: a check is a function of a ``Context`` that returns normally when the learner's code is
+right and raises ``Failed`` (what was expected, what came back, where the first difference is, what
+to look at) when it is not. Every call into the learner's code goes through ``call`` (or ``invoke``),
+which asks ``ctx.learner`` (the sandbox, or the module itself in unit tests) to run it and turns
+anything it raised, ``sys.exit`` included, into a ``Failed`` naming the line of the learner's file.
+The learner's code only ever receives copies, and only ever returns values: every comparison is made
+here, against the reference module and against the maths.
 """
 
 from __future__ import annotations
 
-import traceback
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from dlpath.practice.codec import Opaque
+from dlpath.practice.learner import Learner, Reply, Stopped, describe_exception, shorten
 from dlpath.practice.results import CheckResult
 
-LOADS = "file loads"  # the first check of every exercise, run by the harness itself
+LOADS = "file loads"  # the first check of every exercise: the file runs and defines every function
+
+__all__ = ["describe_exception", "shorten"]  # for the checks, which describe what they find with them
 
 
 class Failed(Exception):
@@ -62,13 +64,14 @@ class Failed(Exception):
 
 @dataclass
 class Context:
-    """What a check works with: the learner's module, the reference module, a seeded random generator."""
+    """What a check works with: where the learner's code runs, the reference module, a seeded generator."""
 
-    learner: ModuleType
+    learner: Learner
     reference: ModuleType
-    path: str  # the learner's file, to point at the line that raised
+    path: str  # the learner's file
     rng: np.random.Generator
     shape_note: str = ""  # added to shape errors the learner's code raises (the API's shape conventions)
+    failed: set[str] = field(default_factory=set)  # the names of the checks that have failed so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,76 +96,59 @@ def copied(value: Any) -> Any:
     return value
 
 
-def _learner_frame(exc: BaseException, path: str) -> traceback.FrameSummary | None:
-    """The last frame of the exception's traceback that is in the learner's file."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
-    return frames[-1] if frames else None
-
-
-def where_in(exc: BaseException, path: str) -> str:
-    """`` (line 12: return 1 / ...)`` for the learner's line the exception came from, or ""."""
-    frame = _learner_frame(exc, path)
-    if frame is None:
-        return ""
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f" (line {frame.lineno}{code})"
-
-
-def line_of(exc: BaseException, path: str) -> str:
-    """`` (line 12)`` for the learner's line the exception came from, or ""."""
-    frame = _learner_frame(exc, path)
-    return f" (line {frame.lineno})" if frame else ""
-
-
-def describe_exception(exc: BaseException, path: str) -> str:
-    """``ValueError: bad shape (line 12: ...)``: the exception's type, message and the learner's line."""
-    text = str(exc).strip().splitlines()
-    message = f": {shorten(text[0], 160)}" if text else ""
-    return f"{type(exc).__name__}{message}{where_in(exc, path)}"
-
-
-def call(ctx: Context, name: str, *args: Any, copy_args: bool = True) -> Any:
-    """The learner's function ``name`` applied to (copies of) ``args``; Failed for anything but a return."""
-    fn = getattr(ctx.learner, name, None)
-    if fn is None:
+def invoke(
+    ctx: Context,
+    name: str,
+    *args: Any,
+    return_args: bool = False,
+    watch_warnings: bool = False,
+    reference_for: tuple[str, ...] = (),
+) -> Reply:
+    """The learner's ``name(*args)`` as a Reply (value, warnings, the arguments afterwards); Failed if it
+    did not return. ``reference_for`` names the learner's other functions to replace by the reference's
+    during the call, so that a mistake in them is not blamed on ``name``."""
+    reply = ctx.learner.call(
+        name, tuple(args), return_args=return_args, watch_warnings=watch_warnings, substitutes=reference_for
+    )
+    raised = reply.raised
+    if raised is None:
+        return reply
+    if raised.kind == "missing":
         raise Failed(f"the file does not define {name}(): keep the function from the scaffold", f"{name}()", "nothing")
-    if not callable(fn):
-        raise Failed(f"{name} is not a function", "a function", describe(fn))
-    try:
-        return fn(*(copied(args) if copy_args else args))
-    except NotImplementedError as exc:
+    if raised.kind == "not_callable":
+        raise Failed(f"{name} is not a function", "a function", raised.summary)
+    if raised.kind == "not_implemented":
         raise Failed(
-            f"{name}() is not implemented yet{line_of(exc, ctx.path)}: replace its `raise NotImplementedError`"
-            " with your code"
-        ) from None
-    except SystemExit as exc:
+            f"{name}() is not implemented yet{raised.line}: replace its `raise NotImplementedError` with your code"
+        )
+    if raised.kind == "exit":
         raise Failed(
-            f"{name}() called sys.exit({exc.code!r}){where_in(exc, ctx.path)}: return a value instead",
+            f"{name}() called sys.exit({raised.exit_code}){raised.where}: return a value instead",
             "a return value",
             "sys.exit",
-        ) from None
-    except RecursionError as exc:
-        raise Failed(f"{name}() recursed too deeply{where_in(exc, ctx.path)}: write it as a loop") from None
-    except MemoryError as exc:
-        raise Failed(f"{name}() ran out of memory{where_in(exc, ctx.path)}") from None
-    except BaseException as exc:  # noqa: BLE001 - anything the learner's code raises is a finding
-        note = ""
-        if (
-            isinstance(exc, ValueError)
-            and ctx.shape_note
-            and any(word in str(exc) for word in ("matmul", "shape", "broadcast", "aligned"))
-        ):
-            note = f"; {ctx.shape_note}"
-        raise Failed(f"{name}() raised {describe_exception(exc, ctx.path)}{note}") from None
+        )
+    if raised.kind == "recursion":
+        raise Failed(f"{name}() recursed too deeply{raised.where}: write it as a loop")
+    if raised.kind == "memory":
+        raise Failed(f"{name}() ran out of memory{raised.where}")
+    note = ""
+    if (
+        raised.type == "ValueError"
+        and ctx.shape_note
+        and any(word in raised.summary for word in ("matmul", "shape", "broadcast", "aligned"))
+    ):
+        note = f"; {ctx.shape_note}"
+    if raised.summary.startswith("RuntimeError: dlpath's reference"):
+        note = f" (dlpath's own {', '.join(reference_for)} stood in for yours in this check)"
+    raise Failed(f"{name}() raised {raised.summary}{note}")
+
+
+def call(ctx: Context, name: str, *args: Any, reference_for: tuple[str, ...] = ()) -> Any:
+    """The value of the learner's ``name(*args)``; Failed for anything but a return (see ``invoke``)."""
+    return invoke(ctx, name, *args, reference_for=reference_for).value
 
 
 # --------------------------------------------------------------------------- describing and comparing values
-
-
-def shorten(text: str, width: int = 100) -> str:
-    """``text`` on one line, cut to ``width`` characters with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def show(value: Any) -> str:
@@ -178,6 +164,8 @@ def describe(value: Any) -> str:
     """What kind of thing ``value`` is: ``an array of shape (3, 4) (float64)``, ``a list of 2``, ``None``."""
     if value is None:
         return "None (does the function return its result?)"
+    if isinstance(value, Opaque):
+        return f"a {value.kind}"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} ({value.dtype})"
     if isinstance(value, (list, tuple)):
@@ -237,16 +225,12 @@ def expect_number(
     return value
 
 
-def no_warnings(what: str, caught: list[warnings.WarningMessage], advice: str) -> None:
-    """Failed if NumPy warned (a RuntimeWarning: overflow, invalid value, ...) while the learner's code ran."""
-    numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if numeric:
-        first = numeric[0]
-        raise Failed(
-            f"{what} made NumPy warn{advice}",
-            "no warning",
-            f"{first.category.__name__}: {shorten(str(first.message), 80)}",
-        )
+def no_warnings(what: str, reply: Reply, advice: str) -> None:
+    """Failed if NumPy warned (a RuntimeWarning: overflow, invalid value, ...) during the learner's call,
+    which must have been made with ``invoke(..., watch_warnings=True)``."""
+    if reply.warnings:
+        category, message = reply.warnings[0]
+        raise Failed(f"{what} made NumPy warn{advice}", "no warning", f"{category}: {shorten(message, 80)}")
 
 
 def params_of(what: str, got: Any, like: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[Any, Any]]:
@@ -279,17 +263,6 @@ def expect_params(
         expect_array(f"{what} {names[1]}{layer}", gb, eb, rtol=rtol, atol=atol, advice=advice)
 
 
-@contextmanager
-def numpy_warnings() -> Iterator[list[warnings.WarningMessage]]:
-    """Record every warning raised inside, with NumPy set to warn on overflow and invalid operations."""
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"),
-    ):
-        warnings.simplefilter("always")
-        yield caught
-
-
 def plan(checks: tuple[Check, ...]) -> tuple[str, ...]:
     """The names of ``checks`` in the order they run, the loading of the file first."""
     return (LOADS,) + tuple(check.name for check in checks)
@@ -301,6 +274,8 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
         check.run(ctx)
     except Failed as failed:
         return failed.result(check.name)
+    except Stopped:
+        raise
     except Exception as exc:  # noqa: BLE001 - the learner's values broke the check itself: still a failure
         return CheckResult(
             check.name,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,33 +25,6 @@ class CheckResult:
     got_value: float | None = None
     ran: bool = True
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (the harness sends these to the grading process)."""
-        data = asdict(self)
-        data["index"] = list(self.index) if self.index is not None else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CheckResult:
-        """The result a harness sent; unknown keys are ignored, and a result only passes if it ran."""
-        index = data.get("index")
-        passed = data.get("passed") is True and data.get("ran", True) is True
-        return cls(
-            name=str(data.get("name", "")),
-            passed=passed,
-            expected=str(data.get("expected") or ""),
-            got=str(data.get("got") or ""),
-            message=str(data.get("message") or ""),
-            index=tuple(int(i) for i in index) if isinstance(index, list) else None,
-            expected_value=_number(data.get("expected_value")),
-            got_value=_number(data.get("got_value")),
-            ran=data.get("ran", True) is True,
-        )
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
 
 @dataclass(frozen=True, slots=True)
 class GradingReport:
@@ -66,6 +38,7 @@ class GradingReport:
     output_bytes: int = 0  # how much it printed in all
     stopped: str = ""  # why grading stopped early ("" when every check ran to completion)
     seconds: float = 0.0
+    uses_reference: str = ""  # what of dlpath's own solution the file imported or read ("" when none)
 
     @property
     def passed_count(self) -> int:
@@ -82,6 +55,7 @@ class GradingReport:
         """True only when every planned check ran and passed, and grading was not cut short."""
         return (
             not self.stopped
+            and not self.uses_reference
             and len(self.results) == self.planned
             and self.planned > 0
             and all(r.passed and r.ran for r in self.results)

@@ -1,40 +1,52 @@
-"""Run the grading harness on a learner's file in a separate, limited process and collect its report.
+"""The sandbox: the learner's code in a separate, limited process that only makes the calls it is asked.
 
-One process per grading run runs every check (see ``harness``). It is started as ``python -I`` (no
-user site, no PYTHON* variables, no current folder on ``sys.path``) in a new session, so the whole
-process group can be killed; with no input, its output and errors on one pipe whose size is capped,
-and the check results on a second pipe. The time limit is enforced from here, counted from the moment
-the harness is ready to load the learner's file: when it runs out, or the output grows past its cap,
-the group is killed with SIGKILL, which no code can catch. Where the platform
-has ``resource``, the address space (RLIMIT_AS), core dumps and CPU time are limited before the
-learner's code starts. Whatever happens, every planned check ends up in the report: passed, failed,
-or not run.
+What it is: fault containment for your own code, not a security boundary. An endless loop, a crash,
+``sys.exit``, a flood of output, a memory hog or processes left running cost a failed check, never a
+hang or a mess; and since every comparison and verdict is made here, in the grader, the learner's
+code cannot fake a result. But the code runs as you, with your files and your network: do not grade
+code you would not run.
+
+The process (``worker``) is started as ``python -I`` in a session of its own, with a fresh temporary
+HOME and no DLPATH_* or XDG_* variables, so dlpath's own data is not where it looks. Before it starts,
+its memory (address space), CPU time and process count are limited with soft = hard limits, which it
+cannot raise (run as root, the capabilities that would let it are dropped first, where the system
+allows; the process count is never enforced for root). On Linux it is killed when the grader dies
+(PR_SET_PDEATHSIG), and it exits when the request pipe closes. The time limit is counted from the
+moment the learner's file starts loading; when it runs out, or the output passes its cap, grading
+stops. After every run, everything the learner's code started is stopped and killed, session,
+process group and descendants, again until nothing is left.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from dlpath.practice.results import CheckResult, GradingReport
+from dlpath.practice import codec
+from dlpath.practice.learner import Reply, Stopped, reply_from
+from dlpath.practice.worker import GRADER_FAILED, USES_REFERENCE
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds for the whole grading run
-DEFAULT_MEMORY_LIMIT = 1024  # MiB of address space for the grading process
+DEFAULT_MEMORY_LIMIT = 1024  # MiB of address space for the sandbox process
 OUTPUT_LIMIT = 256 * 1024  # bytes the learner's code may print before it is stopped
 OUTPUT_KEPT = 4000  # bytes of it kept to show the learner
-STARTUP_ALLOWANCE = 30.0  # seconds for the grading process to start before the learner's code runs
-DEFAULT_SEED = 20_151_231  # the random inputs of the checks: the same every run, so results are repeatable
+STARTUP_ALLOWANCE = 30.0  # seconds for the sandbox to start before the learner's code runs
+PROCESS_ALLOWANCE = 64  # processes the learner's code may start (beyond the user's current count)
+CLEANUP_SECONDS = 2.0  # how long to keep sweeping for processes left behind
 
-_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from dlpath.practice.harness import main; main(sys.argv[2:])"
+_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from dlpath.practice.worker import main; main(sys.argv[2:])"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)  # the folder holding the dlpath package
-_DRAIN_SECONDS = 1.0  # after a kill, how long to read what is still in the pipes
+_DRAIN_SECONDS = 0.5  # after a kill, how long to read what is still in the output pipe
 
 _SIGNALS = {
     "SIGSEGV": "a segmentation fault, e.g. from ctypes or a C extension",
@@ -47,29 +59,16 @@ _SIGNALS = {
     "SIGTERM": "a termination request",
 }
 
+_CAP_SYS_ADMIN, _CAP_SYS_RESOURCE = 21, 24  # what lets root raise hard limits and escape the process count
+_PR_SET_PDEATHSIG, _PR_CAPBSET_DROP = 1, 24
 
-def _limits(memory_mib: int | None, cpu_seconds: int) -> Callable[[], None]:
-    """The preexec function of the grading process: memory, core dump and CPU limits, each if possible."""
 
-    import resource  # here, not in the child: importing after fork can deadlock on the import lock
-
-    def apply() -> None:
-        wanted = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, cpu_seconds)]
-        if memory_mib:
-            wanted.append((resource.RLIMIT_AS, memory_mib * 1024 * 1024))
-        for limit, value in wanted:
-            try:
-                _, hard = resource.getrlimit(limit)
-                soft = value if hard == resource.RLIM_INFINITY else min(value, hard)
-                resource.setrlimit(limit, (soft, hard))
-            except (ValueError, OSError):  # not supported here (e.g. RLIMIT_AS on macOS): go without
-                pass
-
-    return apply
+class SandboxStopped(Stopped):
+    """The sandbox can no longer answer (time limit, crash, exit, output cap...); the reason in the learner's words."""
 
 
 def memory_limit_supported() -> bool:
-    """Whether this platform can limit the grading process's memory (RLIMIT_AS)."""
+    """Whether this platform can limit the sandbox's memory (RLIMIT_AS)."""
     try:
         import resource
     except ImportError:
@@ -77,151 +76,68 @@ def memory_limit_supported() -> bool:
     return hasattr(resource, "RLIMIT_AS") and sys.platform.startswith("linux")
 
 
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
+def child_environment(home: str) -> dict[str, str]:
+    """The sandbox's environment: this one without dlpath's or the XDG folders, HOME a fresh folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DLPATH_", "XDG_"))}
+    env["HOME"] = home
     # one thread each: OpenBLAS reserves memory per thread, which would eat into RLIMIT_AS
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
     return env
 
 
-class _Collector:
-    """Parses the harness's protocol lines as they arrive."""
-
-    def __init__(self) -> None:
-        self.buffer = b""
-        self.results: dict[str, CheckResult] = {}
-        self.started: list[str] = []
-        self.done = False
-        self.stopped = ""
-
-    def feed(self, data: bytes) -> None:
-        self.buffer += data
-        *lines, self.buffer = self.buffer.split(b"\n")
-        for line in lines:
+def _user_processes() -> int:
+    """How many processes this user has now (Linux /proc), for the process-count limit."""
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
             try:
-                event = json.loads(line)
-            except ValueError:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
                 continue
-            if not isinstance(event, dict):
-                continue
-            kind = event.get("event")
-            if kind == "start" and isinstance(event.get("check"), str):
-                self.started.append(event["check"])
-            elif kind == "result" and isinstance(event.get("name"), str):
-                self.results.setdefault(event["name"], CheckResult.from_json(event))
-            elif kind == "done":
-                self.done = True
-                self.stopped = str(event.get("stopped") or "")
+    return count
 
 
-def _human_bytes(n: int) -> str:
-    return f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
+def _preexec(memory_mib: int | None, cpu_seconds: int) -> Callable[[], None]:
+    """The function run in the child between fork and exec: limits, capabilities, death signal."""
+    import resource  # here, not in the child: importing after fork can deadlock on the import lock
 
+    linux = sys.platform.startswith("linux")
+    libc = None
+    if linux:
+        import ctypes
 
-def grade_in_sandbox(
-    exercise: str,
-    path: Path,
-    plan: tuple[str, ...],
-    *,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-    output_limit: int = OUTPUT_LIMIT,
-    seed: int = DEFAULT_SEED,
-) -> GradingReport:
-    """Grade the learner's file at ``path`` in a separate process; every check of ``plan`` is in the report."""
-    path = Path(path)
-    started_at = time.monotonic()
-    posix = os.name == "posix"
-    try:
-        read_end, write_end = os.pipe()
-    except OSError as err:
-        reason = f"the grading process could not start: {err.strerror or err}"
-        return _report(exercise, path, plan, _Collector(), reason, b"", 0, 0.0)
-    try:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-c",
-                _BOOTSTRAP,
-                _PACKAGE_ROOT,
-                exercise,
-                str(path.resolve()),
-                str(write_end),
-                str(seed),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            pass_fds=(write_end,),
-            cwd=str(path.resolve().parent),
-            env=_environment(),
-            start_new_session=posix,
-            preexec_fn=_limits(memory_limit, int(time_limit) + 5) if posix else None,  # CPU: a backstop
-        )
-    except OSError as err:
-        os.close(read_end)
-        os.close(write_end)
-        return _report(
-            exercise,
-            path,
-            plan,
-            _Collector(),
-            f"the grading process could not start: {err}",
-            b"",
-            0,
-            time.monotonic() - started_at,
-        )
-    os.close(write_end)
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+        except OSError:
+            libc = None
+    wanted = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, cpu_seconds)]
+    if memory_mib:
+        wanted.append((resource.RLIMIT_AS, memory_mib * 1024 * 1024))
+    root = os.geteuid() == 0
+    if linux and not root and hasattr(resource, "RLIMIT_NPROC"):
+        wanted.append((resource.RLIMIT_NPROC, _user_processes() + PROCESS_ALLOWANCE))
+    parent = os.getpid()
 
-    collector = _Collector()
-    printed = _Output(output_limit)
-    stop = ""
-    # the learner's time starts when the harness is ready (Python and NumPy loaded); until then only a
-    # generous allowance applies, so a slow or busy machine cannot eat into the learner's time limit
-    deadline = started_at + STARTUP_ALLOWANCE + time_limit
-    clock_started = False
-    selector = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    selector.register(proc.stdout.fileno(), selectors.EVENT_READ, "output")
-    selector.register(read_end, selectors.EVENT_READ, "results")
-    open_streams = 2
-    try:
-        while open_streams and not stop and not collector.done:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                stop = "timeout"
-                break
-            for key, _ in selector.select(remaining):
-                data = os.read(key.fd, 65536)
-                if not data:
-                    selector.unregister(key.fd)
-                    open_streams -= 1
-                elif key.data == "results":
-                    collector.feed(data)
-                    if collector.started and not clock_started:
-                        clock_started = True
-                        deadline = time.monotonic() + time_limit
-                elif printed.add(data):
-                    stop = "output"
-        if not stop and not collector.done and not _exited(proc, deadline):  # both pipes closed: ending?
-            stop = "timeout"
-    finally:
-        _kill_tree(proc, posix)
-        proc.wait()
-        # what was written before the end is still in the pipes: read it without waiting on escaped children
-        _drain(read_end, collector.feed)
-        _drain(proc.stdout.fileno(), printed.add)
-        selector.close()
-        os.close(read_end)
-        proc.stdout.close()
-    if not stop and printed.total > output_limit:
-        stop = "output"
+    def apply() -> None:
+        if libc is not None:
+            if root:  # without these, root could raise its hard limits again
+                for cap in (_CAP_SYS_RESOURCE, _CAP_SYS_ADMIN):
+                    libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:  # the grader died before the death signal was set
+                os._exit(1)
+        for limit, value in wanted:
+            try:
+                _, hard = resource.getrlimit(limit)
+                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+                resource.setrlimit(limit, (value, value))  # soft = hard: it cannot be raised again
+            except (ValueError, OSError):  # not supported here (e.g. RLIMIT_AS on macOS): go without
+                pass
 
-    seconds = time.monotonic() - started_at
-    reason = _why_stopped(stop, proc.returncode, collector, time_limit, output_limit)
-    return _report(exercise, path, plan, collector, reason, bytes(printed.kept), printed.total, seconds)
+    return apply
 
 
 class _Output:
@@ -239,36 +155,336 @@ class _Output:
             self.kept += data[: OUTPUT_KEPT - len(self.kept)]
         return self.total > self.limit
 
+    @property
+    def text(self) -> str:
+        return bytes(self.kept).decode("utf-8", errors="replace")
 
-def _exited(proc: subprocess.Popen, deadline: float) -> bool:
-    """Wait until the process ends or the deadline passes; where possible leave it unreaped (a zombie), so
-    its pid, which is also its process group's id, cannot be reused before the group is killed."""
-    if not hasattr(os, "waitid"):
+
+class Sandbox:
+    """One sandbox process for one grading run: ``start``, ``load`` the file, ``call`` its functions, ``close``.
+
+    ``reference`` answers the calls the worker makes back (a learner's function replaced by dlpath's for
+    one check). Any call raises SandboxStopped once the process cannot answer any more.
+    """
+
+    def __init__(
+        self,
+        package: str,
+        reference: ModuleType,
+        *,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        output_limit: int = OUTPUT_LIMIT,
+    ) -> None:
+        self.package = package
+        self.reference = reference
+        self.time_limit = time_limit
+        self.memory_limit = memory_limit
+        self.output = _Output(output_limit)
+        self.proc: subprocess.Popen | None = None
+        self.home: str | None = None
+        self.deadline = 0.0
+        self.stopped: SandboxStopped | None = None
+        self.path = ""
+        self._requests = self._replies = -1
+        self._buffer = b""
+        self._calls = 0
+        self._selector: selectors.BaseSelector | None = None
+        self._reaped_status: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, cwd: Path) -> None:
+        """Start the worker in ``cwd``; SandboxStopped if it does not come up."""
+        from importlib.util import find_spec
+
+        found = find_spec(self.package)
+        folder = str(Path(found.origin).parent) if found and found.origin else ""
+        self.home = tempfile.mkdtemp(prefix="dlpath-sandbox-home-")
         try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            return True
-        except subprocess.TimeoutExpired:
-            return False
+            request_read, self._requests = os.pipe()
+            self._replies, reply_write = os.pipe()
+        except OSError as err:
+            raise self._stop(f"the grading process could not start: {err.strerror or err}") from None
+        posix = os.name == "posix"
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _BOOTSTRAP,
+                    _PACKAGE_ROOT,
+                    self.package,
+                    folder,
+                    str(request_read),
+                    str(reply_write),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(request_read, reply_write),
+                cwd=str(cwd),
+                env=child_environment(self.home),
+                start_new_session=posix,
+                preexec_fn=_preexec(self.memory_limit, int(self.time_limit) + 5) if posix else None,
+            )
+        except OSError as err:
+            raise self._stop(f"the grading process could not start: {err}") from None
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self._selector = selectors.DefaultSelector()
+        assert self.proc.stdout is not None
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        os.set_blocking(self._replies, False)
+        self._selector.register(self.proc.stdout.fileno(), selectors.EVENT_READ, "output")
+        self._selector.register(self._replies, selectors.EVENT_READ, "replies")
+        self.deadline = time.monotonic() + STARTUP_ALLOWANCE
+        ready = self._receive(starting=True)
+        if "ready" not in ready:
+            raise self._stop("the grader could not start: it did not say it was ready")
+
+    def load(self, path: Path, functions: tuple[str, ...]) -> str:
+        """Load the learner's file (the time limit starts now); "" or why it could not be loaded."""
+        self.path = str(path)
+        self.deadline = time.monotonic() + self.time_limit
+        self._send({"op": "load", "path": str(path), "functions": list(functions)})
+        reply = self._receive()
+        problem = reply.get("loaded")
+        if not isinstance(problem, str):
+            raise self._stop("the grading process answered something else than the loading of the file")
+        return problem
+
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        *,
+        return_args: bool = False,
+        watch_warnings: bool = False,
+        substitutes: tuple[str, ...] = (),
+    ) -> Reply:
+        """One call of the learner's function in the sandbox (see ``learner.Learner``)."""
+        if self.stopped is not None:
+            raise self.stopped
+        self._calls += 1
+        request = {
+            "op": "call",
+            "id": self._calls,
+            "name": name,
+            "args": codec.encode(tuple(args)),
+            "return_args": return_args,
+            "watch_warnings": watch_warnings,
+            "substitutes": list(substitutes),
+        }
+        self._send(request)
+        while True:
+            reply = self._receive()
+            if "callback" in reply:
+                self._answer_callback(reply, substitutes)
+                continue
+            if reply.get("id") != self._calls:
+                raise self._stop(
+                    "the grader received a reply it did not ask for: did your code write to one of its pipes?"
+                )
+            try:
+                return reply_from(reply)
+            except codec.ProtocolError as err:
+                raise self._stop(
+                    f"the grader received a malformed reply ({err}): did your code write to its pipes?"
+                ) from None
+
+    def close(self) -> None:
+        """End the worker and everything it started, and remove its temporary HOME."""
+        if self.proc is not None:
+            end_process_tree(self.proc)  # before the request pipe closes: on EOF the worker would exit first,
+            self.proc.wait()  # and what its code started would be re-parented out of reach
+            if self.proc.stdout is not None:
+                _drain(self.proc.stdout.fileno(), self.output.add)
+                self.proc.stdout.close()
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for fd in (self._requests, self._replies):
+            if fd >= 0:
+                os.close(fd)
+        self._requests = self._replies = -1
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
+
+    # ------------------------------------------------------------------ talking to the worker
+
+    def _answer_callback(self, request: dict, allowed: tuple[str, ...]) -> None:
+        name = request.get("callback")
+        if name not in allowed:
+            raise self._stop("the grader received a request it did not expect: did your code write to its pipes?")
+        try:
+            args = codec.decode(request.get("args"))
+            value = getattr(self.reference, name)(*args)
+            answer: dict[str, Any] = {"value": codec.encode(value)}
+        except Exception as exc:  # noqa: BLE001 - the reference on the learner's values: reported to its caller
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        self._send(answer)
+
+    def _send(self, message: dict) -> None:
+        data = memoryview(codec.frame(message))
+        try:
+            while data:
+                data = data[os.write(self._requests, data) :]
+        except BrokenPipeError:
+            raise self._stop_from_exit() from None
+        except OSError as err:
+            raise self._stop(f"the grader could not reach its process: {err.strerror or err}") from None
+
+    def _receive(self, starting: bool = False) -> dict:
+        """The next frame from the worker, reading the learner's output meanwhile; SandboxStopped if none comes."""
+        assert self._selector is not None
+        while True:
+            message = self._next_frame()
+            if message is not None:
+                if "uses_reference" in message:
+                    raise self._uses_reference(str(message["uses_reference"]))
+                return message
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                if starting:
+                    raise self._stop(
+                        f"the grader did not start within {STARTUP_ALLOWANCE:g} s: is the machine very busy?"
+                    )
+                raise self._stop(
+                    f"did not finish within the time limit of {self.time_limit:g} s: look for a loop that never ends"
+                    " (or allow more time with --time-limit)"
+                )
+            for key, _ in self._selector.select(remaining):
+                try:
+                    data = os.read(key.fd, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if key.data == "output":
+                    if not data:
+                        self._selector.unregister(key.fd)
+                    elif self.output.add(data):
+                        raise self._stop(
+                            f"printed more than {_human_bytes(self.output.limit)} of output, so it was stopped:"
+                            " remove print calls from loops"
+                        )
+                elif not data:  # the reply pipe closed: the worker ended (or its code closed the pipe)
+                    message = self._next_frame()
+                    if message is not None and "uses_reference" in message:
+                        raise self._uses_reference(str(message["uses_reference"]))
+                    raise self._stop_from_exit(starting)
+                else:
+                    self._buffer += data
+
+    def _next_frame(self) -> dict | None:
+        if len(self._buffer) < codec.HEADER:
+            return None
+        try:
+            length = codec.body_length(self._buffer[: codec.HEADER])
+        except codec.ProtocolError:
+            raise self._stop(
+                "the grader received something that is not a reply: did your code write to one of its pipes?"
+            ) from None
+        end = codec.HEADER + length
+        if len(self._buffer) < end:
+            return None
+        body, self._buffer = self._buffer[codec.HEADER : end], self._buffer[end:]
+        try:
+            return codec.parse(body)
+        except codec.ProtocolError:
+            raise self._stop(
+                "the grader received something that is not a reply: did your code write to one of its pipes?"
+            ) from None
+
+    # ------------------------------------------------------------------ why it stopped
+
+    def _stop(self, reason: str) -> SandboxStopped:
+        self.stopped = SandboxStopped(reason)
+        return self.stopped
+
+    def _uses_reference(self, what: str) -> SandboxStopped:
+        self.stopped = SandboxStopped(uses_reference_message(self.path, what), uses_reference=what)
+        return self.stopped
+
+    def _stop_from_exit(self, starting: bool = False) -> SandboxStopped:
+        status = _exit_status(self.proc, wait=1.0) if self.proc is not None else None
+        if status == USES_REFERENCE:
+            return self._uses_reference(self.package)
+        if status is None:
+            return self._stop(
+                "the grading process closed its pipe to the grader: does your code close file descriptors?"
+            )
+        if status < 0:
+            try:
+                name = signal.Signals(-status).name
+            except ValueError:
+                name = f"signal {-status}"
+            return self._stop(f"crashed: the process was killed by {name} ({_SIGNALS.get(name, 'a signal')})")
+        if starting:
+            return self._stop(f"the grader could not start (exit status {status}); see the output below")
+        if status == GRADER_FAILED:
+            return self._stop("the grader itself failed; see the output below")
+        return self._stop(
+            f"the process ended during this check (exit status {status}): something called os._exit()"
+            " or ended the process"
+        )
+
+
+def uses_reference_message(path: str, what: str) -> str:
+    """Why a file is not graded: it runs dlpath's own solution (``what`` was imported or opened)."""
+    name = Path(path).name or "the file"
+    return (
+        f"uses dlpath's own solution: {name} imports or reads {what}, the reference implementation;"
+        " write the functions yourself (a pass is never recorded for dlpath's own code)"
+    )
+
+
+def _human_bytes(n: int) -> str:
+    return f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
+
+
+def _exit_status(proc: subprocess.Popen, wait: float) -> int | None:
+    """The process's exit status (negative: the signal), waiting up to ``wait`` seconds; None if it runs on.
+
+    Where possible the process is left unreaped (a zombie), so its pid, which is also its process
+    group's and session's id, cannot be reused before ``end_process_tree`` has swept them.
+    """
+    until = time.monotonic() + wait
     while True:
-        try:
-            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return True
-        except ChildProcessError:
-            return True
-        if time.monotonic() >= deadline:
-            return False
+        if hasattr(os, "waitid"):
+            try:
+                result = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return proc.returncode
+            if result is not None:
+                if result.si_code == os.CLD_EXITED:
+                    return result.si_status
+                return -result.si_status
+        elif proc.poll() is not None:
+            return proc.returncode
+        if time.monotonic() >= until:
+            return None
         time.sleep(0.005)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid``, children first (Linux /proc; elsewhere none are found)."""
-    if not sys.platform.startswith("linux"):
-        return []
-    children: dict[int, list[int]] = {}
+# --------------------------------------------------------------------------- ending everything it started
+
+
+def _process_table() -> dict[int, tuple[int, int, int]]:
+    """pid -> (parent pid, process group, session) of every process (Linux /proc); empty elsewhere."""
+    table = {}
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
-        return []
+        return {}
     for entry in entries:
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
@@ -276,36 +492,85 @@ def _descendants(pid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2 :].split()  # after the command name, which may hold ") "
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, stack = [], [pid]
+        if len(fields) > 3 and fields[0] != b"Z":
+            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
+    return table
+
+
+def _started_by(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
+    """Every live process below ``root``, or in its process group or session (``root`` excluded)."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found = {pid for pid, (_, pgid, sid) in table.items() if root in (pgid, sid)}
+    stack = [root, *found]
     while stack:
         for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    found.discard(root)
     return found
 
 
-def _kill_tree(proc: subprocess.Popen, posix: bool) -> None:
-    """SIGKILL the grading process, its process group, and (on Linux) any descendant that left the group."""
-    if not posix:
-        if proc.returncode is None:
+def end_process_tree(proc: subprocess.Popen) -> None:
+    """Stop, then kill, the worker and everything it started; sweep again until nothing is left.
+
+    Stopping first (SIGSTOP) freezes a process before it can start another; the worker is a child
+    subreaper, so processes whose parent exited are still found below it. On other systems, the
+    process group is killed.
+    """
+    if os.name != "posix":
+        if proc.poll() is None:
             proc.kill()
         return
-    if proc.returncode is None:  # not reaped yet, so its pid is still its own
-        escaped = _descendants(proc.pid)  # found first: once the harness dies they are re-parented and lost
-        for pid in [proc.pid, *escaped]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-    try:  # the group id stays reserved while any member is alive
-        os.killpg(proc.pid, signal.SIGKILL)
+    root = proc.pid
+    if not sys.platform.startswith("linux"):
+        _signal(root, signal.SIGKILL)
+        _killpg(root)
+        return
+    alive = _exit_status(proc, wait=0.0) is None  # still unreaped either way: its pid stays ours
+    if alive:
+        _signal(root, signal.SIGSTOP)
+    stopped: set[int] = set()
+    until = time.monotonic() + CLEANUP_SECONDS
+    while True:
+        found = _started_by(root, _process_table()) - stopped
+        if not found:
+            break
+        for pid in found:
+            _signal(pid, signal.SIGSTOP)
+        stopped |= found
+        if time.monotonic() > until:
+            break
+    for pid in stopped:
+        _signal(pid, signal.SIGKILL)
+    _signal(root, signal.SIGKILL)
+    _killpg(root)
+    while time.monotonic() < until:  # repeat until the session and group are empty
+        left = _started_by(root, _process_table())
+        if not left:
+            break
+        for pid in left:
+            _signal(pid, signal.SIGKILL)
+        time.sleep(0.005)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def _drain(fd: int, feed: Callable[[bytes], None]) -> None:
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _drain(fd: int, feed: Callable[[bytes], bool]) -> None:
     os.set_blocking(fd, False)
     until = time.monotonic() + _DRAIN_SECONDS
     while time.monotonic() < until:
@@ -316,78 +581,3 @@ def _drain(fd: int, feed: Callable[[bytes], None]) -> None:
         if not data:
             return
         feed(data)
-
-
-def _why_stopped(stop: str, returncode: int, collector: _Collector, time_limit: float, output_limit: int) -> str:
-    """Why grading ended before every check reported, in the learner's words; "" when it finished."""
-    if collector.done and not stop:
-        return collector.stopped
-    if stop == "timeout" and not collector.started:
-        return f"the grader did not start within {STARTUP_ALLOWANCE:g} s: is the machine very busy?"
-    if stop == "timeout":
-        return (
-            f"did not finish within the time limit of {time_limit:g} s: look for a loop that never ends"
-            " (or allow more time with --time-limit)"
-        )
-    if stop == "output":
-        return (
-            f"printed more than {_human_bytes(output_limit)} of output, so it was stopped:"
-            " remove print calls from loops"
-        )
-    if returncode is not None and returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"crashed: the process was killed by {name} ({_SIGNALS.get(name, 'a signal')})"
-    if not collector.started:
-        return f"the grader could not start (exit status {returncode}); see the output below"
-    from dlpath.practice.harness import GRADER_FAILED
-
-    if returncode == GRADER_FAILED:
-        return "the grader itself failed; see the output below"
-    return (
-        f"the process ended during this check (exit status {returncode}): something called os._exit()"
-        " or ended the process"
-    )
-
-
-def _report(
-    exercise: str,
-    path: Path,
-    plan: tuple[str, ...],
-    collector: _Collector,
-    reason: str,
-    output: bytes,
-    output_total: int,
-    seconds: float,
-) -> GradingReport:
-    """Every check of the plan, in order: what the harness reported, else failed or not run."""
-    results = []
-    halted_at = None  # the check that was running when the process stopped
-    for name in plan:
-        if name in collector.results:
-            results.append(collector.results[name])
-        elif reason and collector.done:  # the harness itself stopped early (the file did not load)
-            results.append(CheckResult(name, passed=False, ran=False, message=f"not run: {reason}"))
-        elif reason and halted_at is None:
-            results.append(CheckResult(name, passed=False, message=reason))
-            halted_at = name
-        elif reason:
-            results.append(
-                CheckResult(name, passed=False, ran=False, message=f"not run: grading stopped at '{halted_at}'")
-            )
-        else:
-            results.append(CheckResult(name, passed=False, ran=False, message="not run: no result came back"))
-    stopped = reason or ("" if all(name in collector.results for name in plan) else "some checks reported nothing")
-    text = output.decode("utf-8", errors="replace")
-    return GradingReport(
-        exercise=exercise,
-        path=path,
-        results=tuple(results),
-        planned=len(plan),
-        output=text,
-        output_bytes=output_total,
-        stopped=stopped,
-        seconds=seconds,
-    )

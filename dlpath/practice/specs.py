@@ -29,6 +29,7 @@ class PracticeSpec:
     shape_note: str = ""  # added to shape errors the learner's code raises (the API's shape conventions)
     name: str = ""  # filled in from the registry: the name on the command line, e.g. "gradient-descent"
     module: str = ""  # filled in from the registry: the reference implementation, e.g. "...backprop.maths"
+    package: str = ""  # filled in from the registry: the exercise's folder, e.g. "dlpath.exercises.backprop"
 
     @property
     def stem(self) -> str:
@@ -40,7 +41,7 @@ def find_spec(name: str) -> PracticeSpec:
     """The practice exercise called ``name``; UnknownExerciseError listing the real names otherwise."""
     exercise = find_exercise(name, practice=True)
     spec = importlib.import_module(f"{exercise.package}.practice").SPEC
-    return replace(spec, name=exercise.name, module=f"{exercise.package}.maths")
+    return replace(spec, name=exercise.name, module=f"{exercise.package}.maths", package=exercise.package)
 
 
 def all_specs() -> dict[str, PracticeSpec]:

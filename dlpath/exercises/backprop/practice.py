@@ -1,6 +1,6 @@
 """Practice for the backprop exercise: the functions the learner writes, the hints, and the checks.
 
-The checks run in the sandbox process; see ``dlpath.practice.checking`` for the helpers they use.
+The checks run in the grader, the learner's code in the sandbox; ``dlpath.practice.checking`` has their helpers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dlpath.practice.checking import (
     expect_array,
     expect_number,
     expect_params,
+    invoke,
     params_of,
     shorten,
     show,
@@ -267,8 +268,8 @@ def _train_step_pure(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     originals = ctx.reference.init_params((2, 4, 1), 3)
     given = [(W.copy(), b.copy()) for W, b in originals]
-    call(ctx, "train_step", given, X, Y, 0.5, copy_args=False)
-    for layer, ((W, b), (W0, b0)) in enumerate(zip(given, originals, strict=False), start=1):
+    after = invoke(ctx, "train_step", given, X, Y, 0.5, return_args=True).args[0]
+    for layer, ((W, b), (W0, b0)) in enumerate(zip(after, originals, strict=False), start=1):
         if not (np.array_equal(W, W0) and np.array_equal(b, b0)):
             raise Failed(
                 f"train_step changed the params it was given (W{layer} or b{layer}, e.g. with -=):"
