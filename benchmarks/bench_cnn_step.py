@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-from side_by_side import TorchWorker, numpy_block, report, take_turns, torch_python
+from dlpath.exercises.threads import one_blas_thread
 
-from dlpath.exercises.convolution import cnn
+one_blas_thread()  # as the exercise commands do, before NumPy loads
+
+import numpy as np  # noqa: E402
+from side_by_side import TorchWorker, numpy_block, report, take_turns, torch_python  # noqa: E402
+
+from dlpath.exercises.convolution import cnn  # noqa: E402
 
 BATCH = 32
 STEPS = 300

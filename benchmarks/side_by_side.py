@@ -56,8 +56,13 @@ class TorchWorker:
         np.savez(data, **arrays)
         code = Path(self._folder.name) / "torch_step.py"
         code.write_text(source, encoding="utf-8")
+        # dlpath's side runs as the exercises do, with one BLAS thread (dlpath.exercises.threads); PyTorch
+        # chooses its own threads unless ``threads`` says how many
+        blas = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+        env = {k: v for k, v in os.environ.items() if k not in blas}
         self.process = subprocess.Popen(
             [python, "-c", WORKER, str(data), str(code), str(threads)],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

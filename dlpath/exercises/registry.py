@@ -80,7 +80,6 @@ EXERCISES: dict[str, Exercise] = {
             " live, its filters and feature maps drawn; one 4x4 convolution by hand (--walkthrough).",
             step=5,
             resource_ids=("cs231n-convolutional-networks", "nielsen-nndl-chapter-6", "olah-conv-nets-modular"),
-            practice=False,
             data=DIGITS_DATA,
         ),
         Exercise(
@@ -90,7 +89,6 @@ EXERCISES: dict[str, Exercise] = {
             " your text, sampling as it goes; vanishing and exploding gradients through time, measured.",
             step=6,
             resource_ids=("karpathy-rnn-effectiveness", "olah-understanding-lstms"),
-            practice=False,
         ),
     )
 }

@@ -147,12 +147,14 @@ def col2im(dcols, x_pad_shape, HH: int, WW: int, H_out: int, W_out: int, stride:
 
 
 def conv_forward(x, w, b, stride: int = 1, pad: int = 0):
-    """Convolution (cross-correlation) of every window at once: (out (N, F, H', W'), cache).
+    """Convolution (cross-correlation) of images by filters: (out (N, F, H', W'), cache for ``conv_backward``).
 
-    x: (N, C, H, W) images; w: (F, C, HH, WW) filters; b: (F,) biases. The windows become the
-    columns of a matrix of shape (C·HH·WW, N·H'·W') ("im2col"); the convolution is then one matrix
-    product with the filters laid out as rows, (F, C·HH·WW).
+    x: (N, C, H, W) images; w: (F, C, HH, WW) filters; b: (F,) biases; ``pad`` zeros around each image,
+    windows ``stride`` pixels apart: H' = 1 + (H + 2·pad − HH) // stride, W' likewise, and
+    out[n, f, i, j] = Σ_c Σ_p Σ_q x_pad[n, c, i·stride + p, j·stride + q] · w[f, c, p, q] + b[f].
     """
+    # Every window at once: the windows become the columns of a matrix of shape (C·HH·WW, N·H'·W')
+    # ("im2col"); the convolution is then one matrix product with the filters as rows, (F, C·HH·WW).
     H_out, W_out = check_conv_shapes(x.shape, w.shape, stride, pad)
     N, F = x.shape[0], w.shape[0]
     HH, WW = w.shape[2:]
@@ -164,11 +166,14 @@ def conv_forward(x, w, b, stride: int = 1, pad: int = 0):
 
 
 def conv_backward(dout, cache):
-    """Gradients (dx, dw, db) of ``conv_forward`` from ``dout`` (N, F, H', W'); shapes as x, w, b.
+    """Gradients (dx, dw, db) of ``conv_forward`` from ``dout`` = ∂L/∂out (N, F, H', W'); shapes as x, w, b.
 
-    dw and db are sums over the windows (``conv_param_gradients``); dx sends each window's gradient
-    back where the window came from (``col2im``).
+    Each output number used one window of x_pad and the filter w[f]: dout[n, f, i, j] · w[f] flows back to
+    that window of dx_pad, dout[n, f, i, j] · window to dw[f], and dout[n, f, i, j] to db[f]; overlapping
+    windows add up. dx is dx_pad without the padding.
     """
+    # dw and db are sums over the windows (one matrix product, one sum); dx sends each window's gradient
+    # back where the window came from (col2im).
     x_shape, x_pad_shape, w, stride, pad, _ = cache
     H, W = x_shape[2:]
     F, _, HH, WW = w.shape
@@ -235,13 +240,12 @@ def maxpool_backward_loops(dout, cache):
 
 
 def maxpool_forward(x, size: int = 2, stride: int = 2):
-    """The largest value of each ``size``x``size`` window, all windows at once: (out (N, C, H', W'), cache).
-
-    What entry (p, q) of every window sees is one strided slice of x (as in ``im2col``), so the
-    maximum is taken slice by slice. The cache keeps, for each (p, q), a mask of the windows whose
-    largest entry sits there (the first one in reading order on a tie, as the loop version's
-    ``argmax`` picks).
+    """The largest value of each ``size``x``size`` window of x (N, C, H, W), windows ``stride`` apart:
+    (out (N, C, H', W'), cache for ``maxpool_backward``), H' = 1 + (H − size) // stride, W' likewise.
     """
+    # What entry (p, q) of every window sees is one strided slice of x (as in im2col), so the maximum
+    # is taken slice by slice. The cache keeps, for each (p, q), a mask of the windows whose largest
+    # entry sits there (the first one in reading order on a tie, as the loop version's argmax picks).
     H_out, W_out = check_pool_shapes(x.shape, size, stride)
     seen = [x[_seen_by(p, q, H_out, W_out, stride)] for p in range(size) for q in range(size)]
     out = seen[0].copy()
@@ -257,7 +261,9 @@ def maxpool_forward(x, size: int = 2, stride: int = 2):
 
 
 def maxpool_backward(dout, cache):
-    """dx of ``maxpool_forward`` from ``dout`` (N, C, H', W'): each window's gradient to its (first) largest entry."""
+    """dx (N, C, H, W) of ``maxpool_forward`` from ``dout`` (N, C, H', W'): each window's dout goes to the
+    position of its largest entry (the first one on a tie), and nowhere else; overlapping windows add up.
+    """
     x_shape, size, stride, first_max = cache
     H_out, W_out = dout.shape[2:]
     dx = np.zeros(x_shape)

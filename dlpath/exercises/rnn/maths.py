@@ -114,6 +114,17 @@ def clip_gradients(grads, limit: float = 5.0):
     return grads
 
 
+def loss_fun(params, inputs, targets, h_prev, clip: float = 5.0):
+    """min-char-rnn's lossFun: (loss, gradients, the last hidden state (H,)) of one window, gradients clipped.
+
+    The forward pass starts from h_prev, the state the previous window ended in (carry it: the text
+    goes on); the gradients are clipped to ±clip only once BPTT has added up every step's share.
+    """
+    loss, cache = rnn_forward(params, inputs, targets, h_prev)
+    grads = clip_gradients(rnn_backward(params, cache, targets), clip)
+    return loss, grads, cache[1][-1]
+
+
 def gradient_norm(grads) -> float:
     """The Euclidean norm of all gradients together, √(Σ g²)."""
     return float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))

@@ -45,8 +45,10 @@ class Cell:
     def zero_state(self, hidden: int):
         return np.zeros(hidden)
 
-    def loss_and_gradients(self, params, inputs, targets, state):
-        """(loss of the window, gradients, the state at its end)."""
+    def loss_and_gradients(self, params, inputs, targets, state, clip):
+        """(loss of the window, gradients clipped to ±clip unless it is None, the state at its end)."""
+        if clip is not None:
+            return vanilla.loss_fun(params, inputs, targets, state, clip)
         loss, cache = vanilla.rnn_forward(params, inputs, targets, state)
         return loss, vanilla.rnn_backward(params, cache, targets), cache[1][-1]
 
@@ -65,9 +67,12 @@ class LSTMCell(Cell):
     def zero_state(self, hidden: int):
         return np.zeros(hidden), np.zeros(hidden)
 
-    def loss_and_gradients(self, params, inputs, targets, state):
+    def loss_and_gradients(self, params, inputs, targets, state, clip):
         loss, cache = lstm.lstm_forward(params, inputs, targets, *state)
-        return loss, lstm.lstm_backward(params, cache, targets), lstm.lstm_state(cache)
+        grads = lstm.lstm_backward(params, cache, targets)
+        if clip is not None:
+            vanilla.clip_gradients(grads, clip)
+        return loss, grads, lstm.lstm_state(cache)
 
     def sample(self, params, state, seed_ix: int, n: int, rng):
         return lstm.lstm_sample(params, *state, seed_ix, n, rng)
@@ -149,9 +154,7 @@ def train_char_model(
             run.samples.append((n, text_sample))
             if on_report is not None:
                 on_report(Report(n, smooth, time.perf_counter() - start, text_sample))
-        loss, grads, state = model.loss_and_gradients(params, inputs, targets, state)
-        if clip is not None:
-            vanilla.clip_gradients(grads, clip)
+        loss, grads, state = model.loss_and_gradients(params, inputs, targets, state, clip)
         vanilla.adagrad_update(params, grads, memory, lr)
         smooth = SMOOTHING * smooth + (1 - SMOOTHING) * loss / window
         run.smooth_losses.append(smooth)
