@@ -19,7 +19,7 @@ def data_dir() -> Path:
     override = os.environ.get(HOME_ENV)
     if override:
         return Path(override).expanduser()
-    from platformdirs import user_data_dir
+    from platformdirs import user_data_dir  # 3.5 ms to import, which DLPATH_HOME (the tests) never needs
 
     return Path(user_data_dir("dlpath", appauthor=False))
 
@@ -29,7 +29,7 @@ def cache_dir() -> Path:
     override = os.environ.get(HOME_ENV)
     if override:
         return Path(override).expanduser() / "cache"
-    from platformdirs import user_cache_dir
+    from platformdirs import user_cache_dir  # 3.5 ms to import, which DLPATH_HOME never needs
 
     return Path(user_cache_dir("dlpath", appauthor=False))
 

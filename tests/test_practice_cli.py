@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dlpath import progress
-from dlpath.cli import app, common
+from dlpath.cli import app
 from dlpath.cli import practice as practice_cli
 from dlpath.errors import NotFoundError
+from dlpath.practice.scaffold import PracticeFileError
 from dlpath.practice.specs import find_spec
 
 runner = CliRunner()
@@ -58,8 +59,8 @@ def test_check_passing_file_exits_0_and_records_the_pass(in_tmp):
     result = run("exercise", "sigmoid", "--check")  # the default file
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert sum(1 for line in lines if line.strip().startswith("pass ")) == 8
-    assert "All 8 checks passed" in result.output
+    assert sum(1 for line in lines if line.strip().startswith("pass ")) == 10
+    assert "All 10 checks passed" in result.output
     stats = progress.exercise_stats()
     assert stats["sigmoid"].passed == 1
 
@@ -79,7 +80,7 @@ def test_check_never_says_all_passed_when_a_check_did_not_run(in_tmp):
     result = run("exercise", "sigmoid", "--check", str(FIXTURES / "fault_os_exit_midway.py"), "--time-limit", "5")
     assert result.exit_code == 1, result.output
     assert "not run" in result.output and "All" not in result.output
-    assert "4 of 8 checks passed, 1 failed, 3 not run" in result.output
+    assert "5 of 10 checks passed, 1 failed, 4 not run" in result.output
     assert "Traceback" not in result.output
 
 
@@ -119,12 +120,11 @@ def test_hints_come_one_more_each_time_and_are_remembered(in_tmp):
 
 
 def test_rendering_functions_raise_dlpath_errors_for_user_mistakes(in_tmp):
-    common.reset(None)
     with pytest.raises(NotFoundError):
         practice_cli.check("softmax", None, 2.0)
     with pytest.raises(NotFoundError):
         practice_cli.hint("softmax")
-    with pytest.raises(practice_cli.PracticeFileError, match="there is no file"):
+    with pytest.raises(PracticeFileError, match="there is no file"):
         practice_cli.check("sigmoid", in_tmp / "missing.py", 2.0)
 
 
@@ -136,7 +136,7 @@ def test_a_broken_progress_store_never_withholds_a_hint_or_a_pass(in_tmp, dlpath
     (in_tmp / "s.py").write_text(REFERENCE_SIGMOID)
     checked = run("exercise", "sigmoid", "--check", "s.py")
     assert checked.exit_code == 0
-    assert "All 8 checks passed" in checked.output and "could not be recorded" in checked.output
+    assert "All 10 checks passed" in checked.output and "could not be recorded" in checked.output
     assert (dlpath_home / progress.FILE_NAME).read_text() == "not a database\n"  # left untouched
 
 
@@ -163,3 +163,18 @@ def test_practice_with_a_broken_catalogue_says_so_and_never_falls_back_to_the_bu
     written = (in_tmp / "dlpath-practice" / "backprop.py").read_text()
     assert "A Step by Step Backpropagation Example" not in written
     assert "dlpath show mazur-backpropagation-example" in written
+
+
+def test_a_file_writing_a_pass_into_the_progress_store_records_nothing(in_tmp, monkeypatch):
+    monkeypatch.setenv("PRACTICE_TEST_OUT", str(in_tmp / "environment.txt"))
+    result = run("exercise", "sigmoid", "--check", str(FIXTURES / "forge_progress_store.py"))
+    assert result.exit_code == 1, result.output
+    assert "sigmoid" not in progress.exercise_stats() or progress.exercise_stats()["sigmoid"].passed == 0
+
+
+def test_a_file_using_dlpaths_own_solution_is_told_so_and_never_recorded(in_tmp):
+    (in_tmp / "sigmoid.py").write_text("from dlpath.exercises.sigmoid import sigmoid, sigmoid_prime\n")
+    result = run("exercise", "sigmoid", "--check", "sigmoid.py")
+    assert result.exit_code == 1
+    assert "uses dlpath's own solution" in result.output and "All" not in result.output
+    assert "sigmoid" not in progress.exercise_stats()

@@ -22,7 +22,6 @@ from dlpath.errors import StoreError
 from dlpath.progress import (
     MIGRATIONS,
     SCHEMA_VERSION,
-    ExportFormatError,
     Snapshot,
     Store,
     next_resource,
@@ -30,6 +29,7 @@ from dlpath.progress import (
     summarise,
     tally,
 )
+from dlpath.progress.transfer import ExportFormatError, parse_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "progress"
 
@@ -369,7 +369,7 @@ def test_a_malformed_export_is_refused_and_changes_nothing(dlpath_home, document
 
 def test_a_newer_export_version_asks_for_an_upgrade(dlpath_home):
     with pytest.raises(ExportFormatError, match="newer dlpath"):
-        progress.parse_export({"format": "dlpath-progress", "version": 99})
+        parse_export({"format": "dlpath-progress", "version": 99})
 
 
 # --------------------------------------------------------------------------- real processes

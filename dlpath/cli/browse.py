@@ -1,60 +1,61 @@
 """Browsing the catalogue: ``steps``, ``show`` and ``validate``."""
 
-
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from dlpath.cli import common
+from dlpath import views
+from dlpath.cli.common import Environment, print_json
 from dlpath.cli.root import app
 from dlpath.errors import ExitCode
+from dlpath.render.term import Writer
+from dlpath.render.text import clean
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
 @app.command()
-def steps(as_json: JsonOption = False) -> None:
+def steps(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the seven steps with their resource counts and total time."""
-    from dlpath import views
-
-    catalog = common.load_catalog()
+    env: Environment = ctx.obj
+    catalog = env.catalog()
     if as_json:
         steps_data = [views.step_json(s, with_resources=False) for s in catalog.steps]
-        common.print_json({"title": catalog.title, "steps": steps_data})
+        print_json({"title": catalog.title, "steps": steps_data})
         return
-    common.console().print(views.steps_table(catalog))
+    env.console().print(views.steps_table(catalog))
 
 
 @app.command()
 def show(
+    ctx: typer.Context,
     name: Annotated[
         str, typer.Argument(help="A step (number or id) or a resource (id, id prefix, or STEP.N like 3.2).")
     ],
     as_json: JsonOption = False,
 ) -> None:
     """Show a step and its resources, or everything about one resource."""
-    from dlpath import views
     from dlpath.catalog import Step
 
-    catalog = common.load_catalog()
+    env: Environment = ctx.obj
+    catalog = env.catalog()
     found = catalog.find(name)
     if isinstance(found, Step):
         if as_json:
-            common.print_json(views.step_json(found))
+            print_json(views.step_json(found))
         else:
-            common.console().print(views.step_details(found))
+            env.console().print(views.step_details(found))
         return
     if as_json:
-        common.print_json(views.resource_json(found))
+        print_json(views.resource_json(found))
     else:
-        from dlpath.cli.term import Writer
-
         Writer().grid(views.resource_rows(catalog, found)).flush()
 
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     path: Annotated[
         Optional[Path],
         typer.Argument(
@@ -63,25 +64,22 @@ def validate(
     ] = None,
 ) -> None:
     """Check a catalogue against the format and report every problem (exit 1 if there are any)."""
-    from rich.text import Text
+    from rich.text import Text  # about 45 ms with the console, only for the commands that print with Rich
 
+    from dlpath.catalog import check_file
     from dlpath.catalog import validate as check
-    from dlpath.errors import CatalogError
-    from dlpath.paths import catalog_path
 
-    target = path or catalog_path(common.catalog_option())
-    if not target.exists():
-        raise CatalogError(f"catalogue {target} not found: check the path")
-    if target.is_dir():
-        raise CatalogError(f"catalogue {target} is a directory: give the path of a .yaml file")
+    env: Environment = ctx.obj
+    target = path or env.catalog_path
+    check_file(target, missing="check the path")  # the loader's own checks: not there, or a folder
     problems = check(target)
-    out = common.console()
+    out = env.console()
     if not problems:
         out.print(Text(f"{target}: valid", style="green"))
         return
     for problem in problems:
         line = Text(f"{target}: ", style="bold")
-        line.append(common.clean(str(problem)))
+        line.append(clean(str(problem)))
         out.print(line, soft_wrap=True)
     noun = "problem" if len(problems) == 1 else "problems"
     out.print(Text(f"{len(problems)} {noun} found", style="bold red"))

@@ -52,6 +52,12 @@ PracticeOption = Annotated[
 ]
 CheckOption = Annotated[bool, typer.Option("--check", help="Test your practice file against the exercise.")]
 HintOption = Annotated[bool, typer.Option("--hint", help="Show the next hint for the practice exercise.")]
+WatchOption = Annotated[
+    bool, typer.Option("--watch", help="With --check: check again each time you save the file (Enter: now, q: quit).")
+]
+SolutionOption = Annotated[
+    bool, typer.Option("--solution", help="Show dlpath's own solution, once your file has passed every check.")
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="With --practice: overwrite an existing practice file.")]
 TimeLimitOption = Annotated[
     float, typer.Option("--time-limit", help="With --check: seconds your code may run before it is stopped.")
@@ -62,13 +68,19 @@ JsonOption = Annotated[
 ]
 
 
-def _practice_mode(
-    name: str, path: Path | None, practice: bool, check: bool, hint: bool, force: bool, time_limit: float
-) -> bool:
+def _practice_mode(name: str, demo: ModuleType, path: Path | None, options: dict[str, Any], flags: dict) -> bool:
     """Run the practice action asked for, if any; True when one ran (the demo is then skipped)."""
-    chosen = [flag for flag, on in (("--practice", practice), ("--check", check), ("--hint", hint)) if on]
+    actions = ("practice", "check", "hint", "solution")
+    chosen = [f"--{flag}" for flag in actions if flags[flag]]
     if len(chosen) > 1:
-        raise ExerciseError(f"{' and '.join(chosen)} cannot be combined: choose one of --practice, --check, --hint")
+        raise ExerciseError(
+            f"{' and '.join(chosen)} cannot be combined: choose one of --practice, --check, --hint, --solution"
+        )
+    if flags["watch"] and not flags["check"]:
+        raise ExerciseError(
+            f"--watch checks your file again each time you save it: add --check"
+            f" (dlpath exercise {name} --check --watch)"
+        )
     if not chosen:
         if path is not None:
             raise ExerciseError(
@@ -78,12 +90,19 @@ def _practice_mode(
         return False
     from dlpath.cli import practice as practice_cli
 
-    if practice:
-        practice_cli.scaffold(name, path, force)
-    elif check:
-        raise typer.Exit(practice_cli.check(name, path, time_limit))
-    else:
+    if flags["practice"]:
+        practice_cli.scaffold(name, path, flags["force"])
+    elif flags["check"]:
+        special = getattr(demo, "practice_check", None)
+        if special is not None:  # e.g. backprop --walkthrough --check: the learner's functions, line by line
+            code = special(common.console(), path, flags["time_limit"], flags["watch"], **options)
+            if code is not None:
+                raise typer.Exit(code)
+        raise typer.Exit(practice_cli.check(name, path, flags["time_limit"], watch=flags["watch"]))
+    elif flags["hint"]:
         practice_cli.hint(name)
+    else:
+        practice_cli.solution(name)
     return True
 
 
@@ -141,7 +160,9 @@ def _annotation(option: Option) -> Any:
 _PRACTICE_PARAMETERS = (
     ("practice", PracticeOption, False),
     ("check", CheckOption, False),
+    ("watch", WatchOption, False),
     ("hint", HintOption, False),
+    ("solution", SolutionOption, False),
     ("force", ForceOption, False),
     ("time_limit", TimeLimitOption, 10.0),
 )
@@ -161,14 +182,14 @@ def _command(exercise: Exercise, demo: ModuleType) -> None:
     parameters.append(inspect.Parameter("json_output", kind, default=False, annotation=JsonOption))
 
     def run(**values: Any) -> None:
-        practice = {n: values.pop(n) for n, _, _ in _PRACTICE_PARAMETERS}
+        flags = {n: values.pop(n) for n, _, _ in _PRACTICE_PARAMETERS}
         path = values.pop("path")
         json_output = values.pop("json_output")
-        if json_output and (practice["practice"] or practice["check"] or practice["hint"]):
-            raise ExerciseError("--json is for a run of the exercise: drop --practice, --check or --hint")
-        if _practice_mode(exercise.name, path, **practice):
-            return
+        if json_output and any(flags[n] for n in ("practice", "check", "hint", "solution")):
+            raise ExerciseError("--json is for a run of the exercise: drop --practice, --check, --hint or --solution")
         options = {n: v.value if isinstance(v, StrEnum) else v for n, v in values.items()}
+        if _practice_mode(exercise.name, demo, path, options, flags):
+            return
         if json_output:  # the demo runs as usual, its drawings discarded; only the figures reach stdout
             from io import StringIO
 

@@ -137,8 +137,8 @@ def check_links(
 def _run_with_progress(links: Sequence[Link], options: RunOptions) -> Run:
     import sys
 
-    from dlpath.cli.term import styled_terminal
     from dlpath.links.run import run_checks
+    from dlpath.render.term import styled_terminal
 
     if not styled_terminal(sys.stderr):  # no bar in CI logs or pipes (and no Rich to import for one)
         return run_checks(links, options)

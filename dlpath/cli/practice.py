@@ -8,6 +8,8 @@ as plain text, never as markup.
 from __future__ import annotations
 
 import math
+import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +23,6 @@ if TYPE_CHECKING:
 
 
 OUTPUT_LINES = 20  # lines of the learner's own output shown after the checks
-
-
-class PracticeFileError(DlpathError):
-    """The learner's file to check is missing or is not a file."""
 
 
 def _chosen_catalog():  # noqa: ANN202 - a Catalog, imported lazily
@@ -63,27 +61,47 @@ def scaffold(name: str, path: Path | None, force: bool) -> None:
     out.print(Text(f"Stuck? dlpath exercise {spec.name} --hint shows one hint at a time."))
 
 
-def check(name: str, path: Path | None, time_limit: float) -> int:
-    """Grade the learner's file for ``name``: one line per check, then a summary; 0 if all passed, else 1."""
-    from rich.text import Text
+def check(name: str, path: Path | None, time_limit: float, watch: bool = False) -> int:
+    """Grade the learner's file for ``name``: one line per check, then a summary; 0 if all passed, else 1.
 
-    from dlpath.practice.grading import grade, record_pass
-    from dlpath.practice.scaffold import practice_file
+    With ``watch``, grade again each time the file is saved (or Enter is pressed), showing what changed,
+    until q or Ctrl-C; the status is then that of the last grading.
+    """
+    spawned = _prestart(name, time_limit)
+    from dlpath.practice.grading import grade  # NumPy: the sandbox boots meanwhile
+    from dlpath.practice.scaffold import file_to_check
     from dlpath.practice.specs import find_spec
 
-    spec = find_spec(name)
-    if not (time_limit > 0 and math.isfinite(time_limit)):
-        raise DlpathError(f"--time-limit must be a number of seconds above 0, e.g. 10; got {time_limit:g}")
-    target = practice_file(spec.name, path)
-    if not target.exists():
-        raise PracticeFileError(
-            f"there is no file {target} to check: write the scaffold first with"
-            f" 'dlpath exercise {spec.name} --practice', or give the path of your file"
-        )
-    if not target.is_file():
-        raise PracticeFileError(f"{target} is not a file: give the path of your {spec.filename}")
+    try:
+        spec = find_spec(name)
+        target = file_to_check(spec.name, path, time_limit)
+    except BaseException:
+        if spawned is not None:
+            spawned.end()
+        raise
+    report = grade(spec.name, target, time_limit=time_limit, spawned=spawned)
+    _print_report(report)
+    status = _conclude(report)
+    if watch:
+        status = _watch(spec.name, target, time_limit, report)
+    return status
 
-    report = grade(spec.name, target, time_limit=time_limit)
+
+def _prestart(name: str, time_limit: float):  # noqa: ANN202 - a process.Spawned, or None
+    """Start the sandbox process before the grader imports NumPy, so that both load at the same time."""
+    from dlpath.exercises.registry import find_exercise
+    from dlpath.practice.process import DEFAULT_MEMORY_LIMIT, spawn
+
+    exercise = find_exercise(name, practice=True)
+    if os.name != "posix" or not (time_limit > 0 and math.isfinite(time_limit)):
+        return None  # the grader says what is wrong
+    try:
+        return spawn(exercise.package, Path.cwd(), time_limit=time_limit, memory_limit=DEFAULT_MEMORY_LIMIT)
+    except OSError:
+        return None  # the grader tries again and reports why it cannot
+
+
+def _print_report(report: GradingReport) -> None:
     out = common.console()
     out.print(_heading(report), soft_wrap=True)
     for result in report.results:
@@ -91,14 +109,77 @@ def check(name: str, path: Path | None, time_limit: float) -> int:
             out.print(line, soft_wrap=True)
     out.print(_summary(report), soft_wrap=True)
     _print_output(report)
+
+
+def _conclude(report: GradingReport) -> int:
+    """After a report: the next step (a hint, or the solution to compare with), the pass recorded; the status."""
+    from rich.text import Text
+
+    from dlpath.practice.grading import record_pass
+
+    out = common.console()
     if not report.all_passed:
-        out.print(Text(f"Stuck? dlpath exercise {spec.name} --hint"))
+        out.print(Text(f"Stuck? dlpath exercise {report.exercise} --hint"))
         return int(ExitCode.FAILURE)
     try:
         record_pass(report)
     except StoreError as err:
         common.print_error(f"every check passed, but the pass could not be recorded: {err.message}")
+        return int(ExitCode.OK)
+    out.print(Text(f"Compare with dlpath's own solution: dlpath exercise {report.exercise} --solution", style="dim"))
     return int(ExitCode.OK)
+
+
+def _watch(name: str, target: Path, time_limit: float, report: GradingReport) -> int:
+    """Grade ``target`` again on every save (or Enter) and show what changed, until q, Ctrl-C or end of input."""
+    from rich.text import Text
+
+    from dlpath.practice.grading import grade
+    from dlpath.practice.watch import Watcher, changed_results
+
+    out = common.console()
+    status = int(ExitCode.OK if report.all_passed else ExitCode.FAILURE)
+    with Watcher(target) as watcher:
+        out.print(
+            Text(f"Watching {target} ({watcher.how}): save it to check again, Enter to check now, q to quit.", "dim")
+        )
+        try:
+            while (why := watcher.next_event()) is not None:
+                newer = grade(name, target, time_limit=time_limit)  # the sandbox is ended even on Ctrl-C
+                changed = changed_results(report, newer)
+                stamp = time.strftime("%H:%M:%S")
+                what = f"{len(changed)} check{'s' if len(changed) != 1 else ''} changed" if changed else "no change"
+                out.print(Text(f"\n{stamp} {why}: checked again, {what}", style="bold"))
+                for result in changed:
+                    for line in _check_lines(result):
+                        out.print(line, soft_wrap=True)
+                out.print(_summary(newer), soft_wrap=True)
+                _print_output(newer)
+                status = _conclude(newer) if changed or not newer.all_passed else status
+                report = newer
+        except KeyboardInterrupt:
+            out.print(Text("Stopped watching.", style="dim"))
+    return status
+
+
+def solution(name: str) -> None:
+    """Print dlpath's own solution of ``name``, once the learner's own file has passed every check."""
+    from dlpath import progress
+    from dlpath.practice.scaffold import solution_text
+    from dlpath.practice.specs import find_spec
+
+    spec = find_spec(name)
+    stats = progress.exercise_stats().get(spec.name)
+    if stats is None or not stats.passed:
+        raise DlpathError(
+            f"dlpath's solution of {spec.name} is shown once your own file passes every check:"
+            f" dlpath exercise {spec.name} --check"
+        )
+    from rich.text import Text
+
+    out = common.console()
+    out.print(Text(f"dlpath's own {', '.join(spec.functions)}, to compare with yours:", style="bold"))
+    out.print(Text(solution_text(spec.name)), soft_wrap=True)
 
 
 def _heading(report: GradingReport) -> Text:

@@ -1,6 +1,7 @@
-"""The root Typer app, global options, and the one place user-facing errors become exit codes."""
+"""The root Typer app: its global options, what ``dlpath`` alone shows, which module registers each command,
+and the one place user-facing errors become exit codes."""
 
-
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -8,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from dlpath import __version__
-from dlpath.cli import common
+from dlpath.cli.common import Environment, print_error
 from dlpath.errors import DlpathError, ExitCode
 
 
@@ -19,10 +20,10 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except DlpathError as err:
-            common.print_error(err.message)
+            print_error(err.message)
             raise typer.Exit(int(err.exit_code)) from None
         except KeyboardInterrupt:
-            common.print_error("interrupted")
+            print_error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
@@ -35,6 +36,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+# What `dlpath` with no command shows: cli/progress.py registers its dashboard here, as it registers its
+# commands on ``app`` (so this module never imports the command modules).
+_without_command: Callable[[Environment], None] | None = None
+
+
+def when_no_command(show: Callable[[Environment], None]) -> Callable[[Environment], None]:
+    """Register ``show`` as what ``dlpath`` alone shows (a decorator)."""
+    global _without_command
+    _without_command = show
+    return show
 
 
 def _version(value: bool) -> None:
@@ -60,11 +73,9 @@ def _root(
     ] = False,
 ) -> None:
     """Track your way through the seven steps: `dlpath next` says what to read now."""
-    common.reset(catalog)
-    if ctx.invoked_subcommand is None:
-        from dlpath.cli import progress
-
-        progress.dashboard()
+    ctx.obj = Environment(catalog_option=catalog)
+    if ctx.invoked_subcommand is None and _without_command is not None:
+        _without_command(ctx.obj)
 
 
 COMMAND_MODULES = ("browse", "progress", "links", "exercise")
@@ -93,13 +104,3 @@ def modules_for(args: list[str]) -> tuple[str, ...]:
         else:
             return (ROUTES[arg],) if arg in ROUTES else COMMAND_MODULES
     return ("progress",)  # no command: the dashboard
-
-
-def main() -> None:
-    """Console-script entry point."""
-    import sys
-
-    from dlpath.cli import load_commands
-
-    load_commands(modules_for(sys.argv[1:]))
-    app(prog_name="dlpath")

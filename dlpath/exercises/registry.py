@@ -12,7 +12,15 @@ Adding an exercise means adding one folder and one line here:
      details to record in the learner's progress (or None);
    - ``views.py``: its tables and drawings (Rich renderables, built with ``dlpath.exercises.charts``);
    - ``practice.py`` (optional): ``SPEC``, a ``dlpath.practice.specs.PracticeSpec`` naming the functions the
-     learner writes, the hints, and the checks (see ``dlpath.practice.checking`` for the helpers).
+     learner writes, the hints, and the checks. A check is a function of a ``Context``: it calls the
+     learner's code with ``call(ctx, "forward", params, X)`` (run in the sandbox; arrays and plain
+     values cross as data, a gradient function as ``codec.QuadraticGradient``), compares with
+     ``ctx.reference`` (the maths) using ``expect_array`` and friends, and raises ``Failed`` with a
+     message naming the likely mistake. ``reference_for=("forward",)`` runs dlpath's versions of the
+     learner's other functions during the call, so a check blames only its own function. Put one
+     fixture per mistake under ``tests/fixtures/practice/`` and grade it with ``grade_in_process``.
+   - ``demo.practice_check`` (optional): a check of its own for some options (backprop's
+     ``--walkthrough --check``); it returns None to leave ``--check`` to the grader.
 2. An ``Exercise(...)`` entry in ``EXERCISES`` below. The command, ``--practice``, ``--check`` and
    ``--hint`` follow from it; ``tests/`` should get a test module and, for practice, fixtures of
    typical mistakes under ``tests/fixtures/practice/``.

@@ -23,7 +23,7 @@ def exercise_table(exercises: Iterable[Exercise], catalog: Catalog | None) -> Ta
     """The exercises with their step and readings: titles from ``catalog``, or the bare ids without one."""
     from rich.table import Table
 
-    from dlpath.cli.common import clean
+    from dlpath.render.text import clean
 
     table = Table(title="Exercises", title_justify="left", show_lines=True)
     table.add_column("Exercise", style="bold cyan", no_wrap=True)

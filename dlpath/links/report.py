@@ -68,7 +68,7 @@ def to_json(results: Sequence[LinkResult], seconds: float) -> str:
 
 
 def _md(value: object) -> str:
-    from dlpath.cli.common import clean
+    from dlpath.render.text import clean
 
     text = clean(value).replace("\n", " ").replace("|", "\\|")
     return text.replace("<", "&lt;").replace(">", "&gt;")
@@ -97,7 +97,7 @@ def to_table(results: Sequence[LinkResult], seconds: float) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    from dlpath.cli.common import clean
+    from dlpath.render.text import clean
 
     parts: list[Any] = []
     for verdict, group in _groups(results, with_ok=False):

@@ -53,6 +53,10 @@ class QuadraticGradient:
 
 def encode(value: Any) -> Any:
     """``value`` as JSON-ready data (see the module docstring for what is carried)."""
+    if isinstance(value, np.generic):  # before float: np.float64 is a float too, and must stay np.float64
+        if value.dtype.kind not in _KINDS:
+            return {"__opaque__": f"{type(value).__name__}"}
+        return {"__scalar__": encode(np.asarray(value))}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -62,16 +66,12 @@ def encode(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _KINDS:
             return {"__opaque__": f"array of {value.dtype}"}
-        data = np.ascontiguousarray(value)
+        data = value if value.flags.c_contiguous else value.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
         return {
             "__array__": base64.b64encode(data.tobytes()).decode("ascii"),
             "dtype": data.dtype.str,
             "shape": list(data.shape),
         }
-    if isinstance(value, np.generic):
-        if value.dtype.kind not in _KINDS:
-            return {"__opaque__": f"{type(value).__name__}"}
-        return {"__scalar__": encode(np.asarray(value))}
     if isinstance(value, QuadraticGradient):
         return {"__gradient__": [encode(value.A), encode(value.c)]}
     if isinstance(value, list):

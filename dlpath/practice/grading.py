@@ -12,6 +12,8 @@ import ast
 import importlib
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -21,6 +23,7 @@ from dlpath.errors import DlpathError
 from dlpath.practice.checking import LOADS, Context, plan
 from dlpath.practice.checking import run_check as run_one_check
 from dlpath.practice.learner import Learner, LocalLearner, Stopped
+from dlpath.practice.process import Spawned
 from dlpath.practice.results import CheckResult, GradingReport
 from dlpath.practice.sandbox import (
     DEFAULT_MEMORY_LIMIT,
@@ -40,28 +43,32 @@ def grade(
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     seed: int = DEFAULT_SEED,
+    spawned: Spawned | None = None,
 ) -> GradingReport:
     """Every check of exercise ``name`` on the learner's file at ``path``, its code run in the sandbox.
 
     A missing file, a folder, or a file that uses dlpath's own solution is reported as the failed
-    first check (nothing is started).
+    first check (nothing is started, and ``spawned``, a sandbox process started ahead by ``prestart``,
+    is ended).
     """
     spec = find_spec(name)
     if os.name != "posix":
         raise DlpathError("checking practice files needs Linux or macOS for now (the sandbox relies on POSIX)")
     path = Path(path)
-    early = _before_running(spec, path)
-    if early is not None:
-        return early
     started = time.monotonic()
     reference = importlib.import_module(spec.module)
     box = Sandbox(spec.package, reference, time_limit=time_limit, memory_limit=memory_limit)
     try:
+        early = _before_running(spec, path)
+        if early is not None:
+            if spawned is not None:
+                spawned.end()
+            return early
         try:
-            box.start(path.resolve().parent)
+            box.start(path.resolve().parent, spawned)
         except Stopped as stop:
             return _stopped_before_loading(spec, path, stop, box.output.text, box.output.total, started)
-        results, stopped, uses = run_checks(spec, box, path.resolve(), reference, seed)
+        results, stopped, uses = run_plan(spec, box, path.resolve(), reference, seed)
     finally:
         box.close()
     return GradingReport(
@@ -88,11 +95,36 @@ def grade_in_process(name: str, path: Path, *, seed: int = DEFAULT_SEED) -> Grad
     if early is not None:
         return early
     reference = importlib.import_module(spec.module)
-    results, stopped, uses = run_checks(spec, LocalLearner(reference), path.resolve(), reference, seed)
+    results, stopped, uses = run_plan(spec, LocalLearner(reference), path.resolve(), reference, seed)
     return GradingReport(spec.name, path, tuple(results), len(results), stopped=stopped, uses_reference=uses)
 
 
-def run_checks(
+@contextmanager
+def learner_session(
+    name: str, path: Path, *, time_limit: float = DEFAULT_TIME_LIMIT, memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+) -> Iterator[Sandbox]:
+    """The learner's file for exercise ``name`` loaded in the sandbox, to ``call`` its functions directly
+    (e.g. on a worked example); DlpathError saying why if it cannot be loaded. Ended on leaving."""
+    spec = find_spec(name)
+    path = Path(path)
+    early = _before_running(spec, path)
+    if early is not None:
+        raise DlpathError(early.results[0].message)
+    box = Sandbox(spec.package, importlib.import_module(spec.module), time_limit=time_limit, memory_limit=memory_limit)
+    try:
+        try:
+            box.start(path.resolve().parent)
+            problem = box.load(path.resolve(), spec.functions)
+        except Stopped as stop:
+            raise DlpathError(f"{path.name}: {stop.reason}") from None
+        if problem:
+            raise DlpathError(problem)
+        yield box
+    finally:
+        box.close()
+
+
+def run_plan(
     spec: PracticeSpec, learner: Learner, path: Path, reference: ModuleType, seed: int
 ) -> tuple[list[CheckResult], str, str]:
     """Load the file into ``learner`` and run every check of ``spec``: (results in plan order, why grading

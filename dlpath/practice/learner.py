@@ -61,7 +61,9 @@ class Learner(Protocol):
     function at a time, optionally with some of its other functions replaced by the reference's, so
     that a check blames only the function it is about. Both raise Stopped when the code cannot answer."""
 
-    def load(self, path: Path, functions: tuple[str, ...]) -> str: ...
+    def load(self, path: Path, functions: tuple[str, ...]) -> str:
+        """Load the learner's file, which must define ``functions``: "" or why it could not be loaded."""
+        ...
 
     def call(
         self,
@@ -71,7 +73,9 @@ class Learner(Protocol):
         return_args: bool = False,
         watch_warnings: bool = False,
         substitutes: tuple[str, ...] = (),
-    ) -> Reply: ...
+    ) -> Reply:
+        """Call the learner's ``name(*args)``, with its functions ``substitutes`` replaced by the reference's."""
+        ...
 
 
 # --------------------------------------------------------------------------- describing exceptions

@@ -24,8 +24,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,18 +32,23 @@ from typing import Any
 
 from dlpath.practice import codec
 from dlpath.practice.learner import Reply, Stopped, reply_from
+from dlpath.practice.process import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIME_LIMIT,
+    STARTUP_ALLOWANCE,
+    Spawned,
+    end_process_tree,
+    exit_status,
+    memory_limit_supported,
+    spawn,
+)
 from dlpath.practice.worker import GRADER_FAILED, USES_REFERENCE
 
-DEFAULT_TIME_LIMIT = 10.0  # seconds for the whole grading run
-DEFAULT_MEMORY_LIMIT = 1024  # MiB of address space for the sandbox process
+__all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_TIME_LIMIT", "memory_limit_supported"]  # for grading and the tests
+
 OUTPUT_LIMIT = 256 * 1024  # bytes the learner's code may print before it is stopped
 OUTPUT_KEPT = 4000  # bytes of it kept to show the learner
-STARTUP_ALLOWANCE = 30.0  # seconds for the sandbox to start before the learner's code runs
-PROCESS_ALLOWANCE = 64  # processes the learner's code may start (beyond the user's current count)
-CLEANUP_SECONDS = 2.0  # how long to keep sweeping for processes left behind
 
-_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from dlpath.practice.worker import main; main(sys.argv[2:])"
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)  # the folder holding the dlpath package
 _DRAIN_SECONDS = 0.5  # after a kill, how long to read what is still in the output pipe
 
 _SIGNALS = {
@@ -59,85 +62,10 @@ _SIGNALS = {
     "SIGTERM": "a termination request",
 }
 
-_CAP_SYS_ADMIN, _CAP_SYS_RESOURCE = 21, 24  # what lets root raise hard limits and escape the process count
-_PR_SET_PDEATHSIG, _PR_CAPBSET_DROP = 1, 24
 
 
 class SandboxStopped(Stopped):
     """The sandbox can no longer answer (time limit, crash, exit, output cap...); the reason in the learner's words."""
-
-
-def memory_limit_supported() -> bool:
-    """Whether this platform can limit the sandbox's memory (RLIMIT_AS)."""
-    try:
-        import resource
-    except ImportError:
-        return False
-    return hasattr(resource, "RLIMIT_AS") and sys.platform.startswith("linux")
-
-
-def child_environment(home: str) -> dict[str, str]:
-    """The sandbox's environment: this one without dlpath's or the XDG folders, HOME a fresh folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DLPATH_", "XDG_"))}
-    env["HOME"] = home
-    # one thread each: OpenBLAS reserves memory per thread, which would eat into RLIMIT_AS
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
-def _user_processes() -> int:
-    """How many processes this user has now (Linux /proc), for the process-count limit."""
-    uid = os.getuid()
-    count = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += 1
-            except OSError:
-                continue
-    return count
-
-
-def _preexec(memory_mib: int | None, cpu_seconds: int) -> Callable[[], None]:
-    """The function run in the child between fork and exec: limits, capabilities, death signal."""
-    import resource  # here, not in the child: importing after fork can deadlock on the import lock
-
-    linux = sys.platform.startswith("linux")
-    libc = None
-    if linux:
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-        except OSError:
-            libc = None
-    wanted = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_CPU, cpu_seconds)]
-    if memory_mib:
-        wanted.append((resource.RLIMIT_AS, memory_mib * 1024 * 1024))
-    root = os.geteuid() == 0
-    if linux and not root and hasattr(resource, "RLIMIT_NPROC"):
-        wanted.append((resource.RLIMIT_NPROC, _user_processes() + PROCESS_ALLOWANCE))
-    parent = os.getpid()
-
-    def apply() -> None:
-        if libc is not None:
-            if root:  # without these, root could raise its hard limits again
-                for cap in (_CAP_SYS_RESOURCE, _CAP_SYS_ADMIN):
-                    libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            if os.getppid() != parent:  # the grader died before the death signal was set
-                os._exit(1)
-        for limit, value in wanted:
-            try:
-                _, hard = resource.getrlimit(limit)
-                value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-                resource.setrlimit(limit, (value, value))  # soft = hard: it cannot be raised again
-            except (ValueError, OSError):  # not supported here (e.g. RLIMIT_AS on macOS): go without
-                pass
-
-    return apply
 
 
 class _Output:
@@ -200,53 +128,23 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self, cwd: Path) -> None:
-        """Start the worker in ``cwd``; SandboxStopped if it does not come up."""
-        from importlib.util import find_spec
-
-        found = find_spec(self.package)
-        folder = str(Path(found.origin).parent) if found and found.origin else ""
-        self.home = tempfile.mkdtemp(prefix="dlpath-sandbox-home-")
-        try:
-            request_read, self._requests = os.pipe()
-            self._replies, reply_write = os.pipe()
-        except OSError as err:
-            raise self._stop(f"the grading process could not start: {err.strerror or err}") from None
-        posix = os.name == "posix"
-        try:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-c",
-                    _BOOTSTRAP,
-                    _PACKAGE_ROOT,
-                    self.package,
-                    folder,
-                    str(request_read),
-                    str(reply_write),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write),
-                cwd=str(cwd),
-                env=child_environment(self.home),
-                start_new_session=posix,
-                preexec_fn=_preexec(self.memory_limit, int(self.time_limit) + 5) if posix else None,
-            )
-        except OSError as err:
-            raise self._stop(f"the grading process could not start: {err}") from None
-        finally:
-            os.close(request_read)
-            os.close(reply_write)
+    def start(self, cwd: Path, spawned: Spawned | None = None) -> None:
+        """Start the worker in ``cwd`` (or adopt one ``spawn`` started earlier, so that it boots while the
+        grader imports NumPy); SandboxStopped if it does not come up."""
+        if spawned is None:
+            try:
+                spawned = spawn(self.package, cwd, time_limit=self.time_limit, memory_limit=self.memory_limit)
+            except OSError as err:
+                raise self._stop(f"the grading process could not start: {err.strerror or err}") from None
+        self.proc, self.home = spawned.proc, spawned.home
+        self._requests, self._replies = spawned.requests, spawned.replies
         self._selector = selectors.DefaultSelector()
         assert self.proc.stdout is not None
         os.set_blocking(self.proc.stdout.fileno(), False)
         os.set_blocking(self._replies, False)
         self._selector.register(self.proc.stdout.fileno(), selectors.EVENT_READ, "output")
         self._selector.register(self._replies, selectors.EVENT_READ, "replies")
-        self.deadline = time.monotonic() + STARTUP_ALLOWANCE
+        self.deadline = spawned.started + STARTUP_ALLOWANCE
         ready = self._receive(starting=True)
         if "ready" not in ready:
             raise self._stop("the grader could not start: it did not say it was ready")
@@ -255,11 +153,13 @@ class Sandbox:
         """Load the learner's file (the time limit starts now); "" or why it could not be loaded."""
         self.path = str(path)
         self.deadline = time.monotonic() + self.time_limit
-        self._send({"op": "load", "path": str(path), "functions": list(functions)})
+        self._send({"op": "load", "path": str(path), "functions": list(functions), "folder": str(path.parent)})
         reply = self._receive()
         problem = reply.get("loaded")
         if not isinstance(problem, str):
-            raise self._stop("the grading process answered something else than the loading of the file")
+            raise self._stop(
+                "the grader received a reply it did not ask for: did your code write to one of its pipes?"
+            )
         return problem
 
     def call(
@@ -415,7 +315,7 @@ class Sandbox:
         return self.stopped
 
     def _stop_from_exit(self, starting: bool = False) -> SandboxStopped:
-        status = _exit_status(self.proc, wait=1.0) if self.proc is not None else None
+        status = exit_status(self.proc, wait=1.0) if self.proc is not None else None
         if status == USES_REFERENCE:
             return self._uses_reference(self.package)
         if status is None:
@@ -449,125 +349,6 @@ def uses_reference_message(path: str, what: str) -> str:
 
 def _human_bytes(n: int) -> str:
     return f"{n // 1024} KiB" if n >= 1024 else f"{n} bytes"
-
-
-def _exit_status(proc: subprocess.Popen, wait: float) -> int | None:
-    """The process's exit status (negative: the signal), waiting up to ``wait`` seconds; None if it runs on.
-
-    Where possible the process is left unreaped (a zombie), so its pid, which is also its process
-    group's and session's id, cannot be reused before ``end_process_tree`` has swept them.
-    """
-    until = time.monotonic() + wait
-    while True:
-        if hasattr(os, "waitid"):
-            try:
-                result = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-            except ChildProcessError:
-                return proc.returncode
-            if result is not None:
-                if result.si_code == os.CLD_EXITED:
-                    return result.si_status
-                return -result.si_status
-        elif proc.poll() is not None:
-            return proc.returncode
-        if time.monotonic() >= until:
-            return None
-        time.sleep(0.005)
-
-
-# --------------------------------------------------------------------------- ending everything it started
-
-
-def _process_table() -> dict[int, tuple[int, int, int]]:
-    """pid -> (parent pid, process group, session) of every process (Linux /proc); empty elsewhere."""
-    table = {}
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return {}
-    for entry in entries:
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()  # after the command name, which may hold ") "
-        if len(fields) > 3 and fields[0] != b"Z":
-            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
-    return table
-
-
-def _started_by(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
-    """Every live process below ``root``, or in its process group or session (``root`` excluded)."""
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    found = {pid for pid, (_, pgid, sid) in table.items() if root in (pgid, sid)}
-    stack = [root, *found]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    found.discard(root)
-    return found
-
-
-def end_process_tree(proc: subprocess.Popen) -> None:
-    """Stop, then kill, the worker and everything it started; sweep again until nothing is left.
-
-    Stopping first (SIGSTOP) freezes a process before it can start another; the worker is a child
-    subreaper, so processes whose parent exited are still found below it. On other systems, the
-    process group is killed.
-    """
-    if os.name != "posix":
-        if proc.poll() is None:
-            proc.kill()
-        return
-    root = proc.pid
-    if not sys.platform.startswith("linux"):
-        _signal(root, signal.SIGKILL)
-        _killpg(root)
-        return
-    alive = _exit_status(proc, wait=0.0) is None  # still unreaped either way: its pid stays ours
-    if alive:
-        _signal(root, signal.SIGSTOP)
-    stopped: set[int] = set()
-    until = time.monotonic() + CLEANUP_SECONDS
-    while True:
-        found = _started_by(root, _process_table()) - stopped
-        if not found:
-            break
-        for pid in found:
-            _signal(pid, signal.SIGSTOP)
-        stopped |= found
-        if time.monotonic() > until:
-            break
-    for pid in stopped:
-        _signal(pid, signal.SIGKILL)
-    _signal(root, signal.SIGKILL)
-    _killpg(root)
-    while time.monotonic() < until:  # repeat until the session and group are empty
-        left = _started_by(root, _process_table())
-        if not left:
-            break
-        for pid in left:
-            _signal(pid, signal.SIGKILL)
-        time.sleep(0.005)
-
-
-def _signal(pid: int, sig: int) -> None:
-    try:
-        os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _killpg(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _drain(fd: int, feed: Callable[[bytes], bool]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import math
 import os
 import textwrap
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from dlpath.catalog import Catalog
 
 DEFAULT_FOLDER = Path("dlpath-practice")
+
+class PracticeFileError(DlpathError):
+    """The learner's file to check is missing or is not a file, or a setting of the check is wrong."""
+
 
 class ScaffoldExistsError(DlpathError):
     """The learner already has a file where the scaffold would go."""
@@ -64,6 +69,23 @@ def practice_file(name: str, path: Path | None = None) -> Path:
     if path.is_dir() or (path.suffix != ".py" and not path.exists()):
         return path / spec.filename
     return path
+
+
+def file_to_check(name: str, path: Path | None, time_limit: float) -> Path:
+    """The learner's file to check for ``name`` (see ``practice_file``), checked to exist, and the time
+    limit checked to be usable; PracticeFileError saying what to do otherwise."""
+    spec = find_spec(name)
+    if not (time_limit > 0 and math.isfinite(time_limit)):
+        raise PracticeFileError(f"--time-limit must be a number of seconds above 0, e.g. 10; got {time_limit:g}")
+    target = practice_file(spec.name, path)
+    if not target.exists():
+        raise PracticeFileError(
+            f"there is no file {target} to check: write the scaffold first with"
+            f" 'dlpath exercise {spec.name} --practice', or give the path of your file"
+        )
+    if not target.is_file():
+        raise PracticeFileError(f"{target} is not a file: give the path of your {spec.filename}")
+    return target
 
 
 def readings(name: str, catalog: Catalog | None = None) -> list[Reading]:
@@ -213,6 +235,17 @@ def scaffold_text(name: str, catalog: Catalog | None = None, file_hint: str | No
         lines += ["", "", 'if __name__ == "__main__":  # python this-file.py tries your code']
         lines += [f"    {line}" for line in spec.try_it]
     return "\n".join(lines) + "\n"
+
+
+def solution_text(name: str) -> str:
+    """dlpath's own code for the functions the learner writes in exercise ``name``, as in its source."""
+    spec = find_spec(name)
+    found = importlib.util.find_spec(spec.module)
+    source = Path(found.origin).read_text(encoding="utf-8") if found and found.origin else ""
+    tree = ast.parse(source)
+    nodes = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    parts = [ast.get_source_segment(source, nodes[f]) or "" for f in spec.functions if f in nodes]
+    return "\n\n\n".join(parts) + "\n"
 
 
 def write_scaffold(name: str, path: Path | None = None, force: bool = False, catalog: Catalog | None = None) -> Written:

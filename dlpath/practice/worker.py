@@ -57,7 +57,11 @@ def _serve(request_fd: int, reply_fd: int) -> None:
         op = request.get("op")
         if op == "load":
             path = str(request["path"])
-            folder = str(Path(path).parent)
+            folder = str(request.get("folder") or Path(path).parent)
+            try:
+                os.chdir(folder)  # the learner's code runs in its own folder, as when they run it themselves
+            except OSError:
+                pass
             if folder not in sys.path:
                 sys.path.append(folder)  # after the standard library: a learner's numpy.py cannot shadow NumPy
             local = learner.LocalLearner(None)  # type: ignore[arg-type] - only loads here, never calls a reference

@@ -56,6 +56,58 @@ def run(
     return _train_xor(out, err, layers, lr, epochs, seed, until_loss, weights)
 
 
+def practice_check(
+    out: Console,
+    path: Path | None,
+    time_limit: float,
+    watch: bool,
+    walkthrough: bool,
+    weights: Path | None,
+    **_: object,
+) -> int | None:
+    """``--walkthrough --check FILE``: the learner's functions on the worked example, every number compared
+    line by line; the exit status (0 when every number they give matches). None without --walkthrough."""
+    if not walkthrough:
+        return None
+    if watch:
+        raise ExerciseError("--watch re-runs the exercise's checks: drop --walkthrough to use it")
+    from dlpath.exercises.backprop import views
+    from dlpath.exercises.backprop import walkthrough as wt
+    from dlpath.exercises.views import say, title
+    from dlpath.practice.grading import learner_session
+    from dlpath.practice.learner import Stopped
+    from dlpath.practice.scaffold import file_to_check
+
+    target = file_to_check("backprop", path, time_limit)
+    net = wt.mazur_example() if weights is None else wt.load_network(weights)
+    with learner_session("backprop", target, time_limit=time_limit) as box:
+
+        def call(name: str, *args: object) -> object:
+            try:
+                reply = box.call(name, args)
+            except Stopped as stop:
+                raise ExerciseError(stop.reason) from None
+            if reply.raised is not None:
+                raise ExerciseError(f"{name}() raised {reply.raised.summary or reply.raised.kind}")
+            return reply.value
+
+        values, missing = wt.learner_values(net, call)
+    rows = wt.compare_with_learner(net, values, missing, published=weights is None)
+    against = "the numbers of Mazur's post (dlpath's where the post gives none)" if weights is None else "dlpath's"
+    title(out, f"Your functions on one training step, line by line, against {against}")
+    out.print(views.walkthrough_check(rows), crop=False)
+    compared = [row for _, section in rows for row in section if row.matches is not None]
+    wrong = [row for row in compared if not row.matches]
+    failed = [row for _, section in rows for row in section if row.yours is None and "raised" in row.note]
+    summary = f"{len(compared) - len(wrong)} of {len(compared)} numbers match"
+    if wrong:
+        summary += f"; the first that differs is {wrong[0].name}: start looking there"
+    elif failed:
+        summary += f"; {len(failed)} could not be computed ({failed[0].note})"
+    say(out, "\n" + summary, "bold green" if not wrong and not failed else "bold red")
+    return 0 if not wrong and not failed else 1
+
+
 def parse_layers(text: str) -> tuple[int, ...]:
     """``2,4,1`` -> (2, 4, 1), checked for XOR: two inputs, one output, sensible hidden layers."""
     parts = [p.strip() for p in text.split(",")]
@@ -74,10 +126,10 @@ def parse_layers(text: str) -> tuple[int, ...]:
 def _walkthrough(out: Console, weights: Path | None, lr: float | None) -> dict:
     from dataclasses import replace
 
-    from dlpath.cli.common import clean
     from dlpath.exercises.backprop import views
     from dlpath.exercises.backprop import walkthrough as wt
     from dlpath.exercises.views import say, title
+    from dlpath.render.text import clean
 
     net = wt.mazur_example() if weights is None else wt.load_network(weights)
     if lr is not None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from dlpath.exercises.backprop import walkthrough
+from dlpath.exercises.sigmoid.maths import vanishing_threshold
 from dlpath.practice.checking import (
     Check,
     Context,
@@ -30,6 +32,20 @@ _CHAIN_RULE = (
     ": check the chain rule: δ^L = (a^L - Y) * a^L * (1 - a^L), δ^l = (δ^(l+1) @ W^(l+1).T) * a^l * (1 - a^l),"
     " dW^l = a^(l-1).T @ δ^l, db^l = δ^l summed over the samples"
 )
+_NEGATED = (
+    ": every gradient has the wrong sign: the output delta is (a^L - Y) * a^L * (1 - a^L), the error"
+    " output minus target, not target minus output"
+)
+_MEAN = (
+    ": every gradient is divided by the number of samples: E is a sum over the samples (no mean),"
+    " so its gradients are sums too"
+)
+_FLOAT32 = (
+    " is float32 where the inputs were float64: float32 keeps only about 7 digits, so the numbers drift"
+    " from the exact ones; compute in float64 (no dtype=np.float32, no .astype(np.float32))"
+)
+_TRAIN_STEP_HELPERS = ("forward", "backward", "loss")  # replaced by dlpath's when train_step is checked
+XOR_LOSS = 0.05  # half the squared error: below it every output is within 0.32 of its target, so XOR is solved
 
 
 def _network(ctx: Context, sizes: tuple[int, ...] = (3, 4, 2), samples: int = 5) -> tuple[list, np.ndarray, np.ndarray]:
@@ -39,6 +55,12 @@ def _network(ctx: Context, sizes: tuple[int, ...] = (3, 4, 2), samples: int = 5)
     X = ctx.rng.normal(0.0, 1.0, size=(samples, sizes[0]))
     Y = ctx.rng.uniform(0.0, 1.0, size=(samples, sizes[-1]))
     return params, X, Y
+
+
+def _worked_example() -> tuple[list, np.ndarray, np.ndarray, float]:
+    """Mazur's 2-2-2 example (the step-3 reading): its params, its one sample as X and Y, and its rate."""
+    net = walkthrough.mazur_example()
+    return copied(net.params), net.inputs[None, :], net.targets[None, :], net.lr
 
 
 def _gradients_variant(
@@ -57,6 +79,27 @@ def _gradients_variant(
     return grads[::-1]
 
 
+def _gradient_mistake(ctx: Context, got: list, params: list, X: np.ndarray, Y: np.ndarray) -> str:
+    """The advice naming the mistake ``got`` (the learner's gradients) shows, if it is a known one, else ""."""
+    exact = ctx.reference.backward(params, ctx.reference.forward(params, X), Y)
+    n = len(X)
+    known = [
+        ([(-dW, -db) for dW, db in exact], _NEGATED),
+        ([(dW / n, db / n) for dW, db in exact], _MEAN) if n > 1 else (None, ""),
+        (_gradients_variant(ctx, params, X, Y, output_factor=False), ": the output delta is missing the sigmoid's"
+         " derivative a^L * (1 - a^L)"),
+        (_gradients_variant(ctx, params, X, Y, hidden_factor=False), ": the hidden deltas are missing the sigmoid's"
+         " derivative a^l * (1 - a^l)"),
+        ([(dW.T, db) for dW, db in exact] if all(dW.shape[0] == dW.shape[1] for dW, _ in exact) else None,
+         ": dW is transposed: dW^l = a^(l-1).T @ δ^l has W's shape (n_in, n_out); on a square layer δ.T @ a^(l-1)"
+         " has that shape too, but puts each gradient on the wrong weight"),
+    ]
+    for variant, why in known:
+        if variant is not None and _matches(got, variant):
+            return why
+    return ""
+
+
 def _sequential_step(ctx: Context, params: list, X: np.ndarray, Y: np.ndarray, lr: float) -> list:
     """The classic mistake: each layer updated as soon as its gradient is known, before the deltas below it."""
     activations = ctx.reference.forward(params, X)
@@ -72,6 +115,40 @@ def _sequential_step(ctx: Context, params: list, X: np.ndarray, Y: np.ndarray, l
     return params
 
 
+def _per_sample_steps(ctx: Context, params: list, X: np.ndarray, Y: np.ndarray, lr: float) -> list:
+    """Another classic: one update after each sample (online gradient descent) instead of one for the batch."""
+    for i in range(len(X)):
+        params, _ = ctx.reference.train_step(params, X[i : i + 1], Y[i : i + 1], lr)
+    return params
+
+
+def _step_mistake(ctx: Context, got: list, params: list, X: np.ndarray, Y: np.ndarray, lr: float) -> str:
+    """The advice naming the mistake the learner's new parameters show, if it is a known one, else ""."""
+    step = ctx.reference.train_step
+    known = (
+        (step(copied(params), X, Y, -lr)[0], ": the parameters moved uphill: subtract lr * gradient, do not add it"),
+        (
+            _sequential_step(ctx, params, X, Y, lr),
+            ": a layer was updated before the deltas of the layers below it were computed: compute every"
+            " gradient from the old parameters first, then update",
+        ),
+        (
+            _per_sample_steps(ctx, copied(params), X, Y, lr),
+            ": the parameters were updated after each sample (online, stochastic updates): train_step takes one"
+            " full-batch step, the gradients of all the samples summed, then one update",
+        ),
+        (
+            step(copied(params), X, Y, lr / len(X))[0],
+            ": the step used the mean of the gradients over the samples: E is a sum, so the step is"
+            " lr times the summed gradient",
+        ),
+    )
+    for variant, why in known:
+        if _matches(got, variant):
+            return why
+    return ""
+
+
 def _matches(got: Any, expected: list) -> bool:
     try:
         return all(
@@ -81,6 +158,44 @@ def _matches(got: Any, expected: list) -> bool:
         )
     except (TypeError, ValueError):
         return False
+
+
+def _float64(what: str, value: Any) -> None:
+    """Failed if ``value`` (an array, or pairs of them) is float32: the inputs were float64."""
+    if isinstance(value, np.ndarray):
+        arrays = [value]
+    else:
+        arrays = [v for pair in value for v in pair if isinstance(v, np.ndarray)]
+    if any(a.dtype == np.float32 for a in arrays):
+        raise Failed(f"{what}{_FLOAT32}", "float64", "float32")
+
+
+def _pair(what: str, got: Any, first: str, second: str) -> tuple[Any, Any]:
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise Failed(f"{what} should return a pair", f"({first}, {second})", describe(got))
+    return got
+
+
+def _floats(what: str, pairs: list) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The learner's (W, b) pairs as float arrays; Failed if they are not arrays of numbers."""
+    try:
+        return [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in pairs]
+    except (TypeError, ValueError) as exc:
+        raise Failed(f"{what} are not arrays of numbers", "float arrays", shorten(str(exc), 80)) from None
+
+
+def _loss_of(ctx: Context, params: list, X: np.ndarray, Y: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        return ctx.reference.loss(ctx.reference.forward(params, X)[-1], Y)
+
+
+def _solves_xor(ctx: Context, params: list) -> bool:
+    X, Y = ctx.reference.xor_data()
+    with np.errstate(all="ignore"):
+        return bool(np.all((ctx.reference.forward(params, X)[-1] > 0.5) == (Y > 0.5)))
+
+
+# --------------------------------------------------------------------------- init_params
 
 
 def _init_shapes(ctx: Context) -> None:
@@ -123,15 +238,77 @@ def _init_seeded(ctx: Context) -> None:
             "different parameters",
             "the same parameters",
         )
-    for layer, (W, _) in enumerate(first, start=1):
-        W = np.asarray(W, dtype=float)
-        if W.size > 1 and np.ptp(W) == 0:
+
+
+def _symmetric_units(params: list) -> tuple[int, int, int] | None:
+    """(layer, unit, unit) of two units of a layer that start with the same weights and bias, or None."""
+    for layer, (W, b) in enumerate(params, start=1):
+        for j in range(W.shape[1]):
+            for k in range(j + 1, W.shape[1]):
+                if np.array_equal(W[:, j], W[:, k]) and b[j] == b[k]:
+                    return layer, j + 1, k + 1
+    return None
+
+
+def _init_can_learn(ctx: Context) -> None:
+    X, Y = ctx.reference.xor_data()
+    lr, epochs = ctx.reference.DEFAULT_LR, ctx.reference.DEFAULT_EPOCHS
+    seeds = (0, 1, 2)
+    starts = []
+    like = ctx.reference.init_params((2, 4, 1), 0)
+    for seed in seeds:
+        got = call(ctx, "init_params", [2, 4, 1], seed)
+        pairs = _floats("init_params's parameters", params_of("init_params([2, 4, 1], seed)", got, like))
+        if [(W.shape, b.shape) for W, b in pairs] != [(W.shape, b.shape) for W, b in like]:
             raise Failed(
-                f"init_params: every weight of W{layer} is {W.flat[0]:g}: units that start equal learn "
-                "the same thing, so draw the weights at random",
-                "weights that differ",
-                show(W),
+                "cannot train from init_params's weights: their shapes are wrong (see 'init_params: shapes')",
+                "shapes " + ", ".join(f"{W.shape} {b.shape}" for W, b in like),
+                "shapes " + ", ".join(f"{W.shape} {b.shape}" for W, b in pairs),
             )
+        starts.append(pairs)
+    for seed, params in zip(seeds, starts, strict=True):
+        same = _symmetric_units(params)
+        if same is not None:
+            layer, j, k = same
+            raise Failed(
+                f"init_params([2, 4, 1], {seed}): units {j} and {k} of layer {layer} start with the same weights"
+                " and bias: units that start equal get equal gradients and stay equal, so they learn the same"
+                " thing; draw the weights at random (a random start breaks the symmetry)",
+                "units that start different",
+                show(params[layer - 1][0]),
+            )
+    for params in starts:
+        trained, _ = ctx.reference.train(copied(params), X, Y, lr, epochs, XOR_LOSS)
+        if _solves_xor(ctx, trained):
+            return
+    W1, b1 = starts[0][0]
+    limit = vanishing_threshold(0.01)
+    net = X[1:] @ W1 + b1  # the three inputs that are not all zero
+    saturated = float(np.mean(np.abs(net) > limit))
+    train, start = ctx.reference.train, ctx.reference.init_params
+    reference_solves = [s for s in seeds if _solves_xor(ctx, train(start((2, 4, 1), s), X, Y, lr, epochs, XOR_LOSS)[0])]
+    where = f"; from dlpath's own start it does for seed {reference_solves[0]}" if reference_solves else ""
+    what = (
+        f"from init_params's weights, dlpath's own train (lr = {lr:g}, up to {epochs} epochs) did not solve XOR"
+        f" for seeds {', '.join(map(str, seeds))}{where}"
+    )
+    if saturated >= 0.5:
+        raise Failed(
+            f"{what}: the weights are far too large (up to {float(np.max(np.abs(W1))):.3g}): on the XOR inputs"
+            f" {saturated:.0%} of the hidden units' net inputs are beyond |net| = {limit:.1f}, where σ' is under 1%"
+            " of its peak, so almost no gradient flows back through them; draw them from a small range such as"
+            " ±√(6 / (n_in + n_out))",
+            "a start from which training solves XOR",
+            show(W1),
+        )
+    raise Failed(
+        f"{what}: look at the scale and spread of the starting weights",
+        "a start from which training solves XOR",
+        show(W1),
+    )
+
+
+# --------------------------------------------------------------------------- forward and loss
 
 
 def _forward(ctx: Context) -> None:
@@ -154,6 +331,8 @@ def _forward(ctx: Context) -> None:
         )
     for layer, (g, e) in enumerate(zip(got, expected, strict=True)):
         name = "a0 (the input X)" if layer == 0 else f"a{layer}"
+        if isinstance(g, np.ndarray):
+            _float64(f"{what}: {name}", g)
         advice = ": each layer computes sigmoid(a_prev @ W + b)" if layer else ""
         expect_array(f"{what}: {name}", g, e, advice=advice)
 
@@ -169,7 +348,12 @@ def _loss(ctx: Context) -> None:
             advice = ": it is twice the expected value: the 1/2 is missing"
         elif np.isclose(float(got), 2 * expected / output.size):
             advice = ": it looks like a mean: this loss is a sum, not an average"
+        elif np.isclose(float(got), expected / len(output)):
+            advice = ": it is divided by the number of samples: this loss is a sum over the samples, not a mean"
     expect_number("loss(output, Y) for outputs and targets of shape (6, 2)", got, expected, advice=advice)
+
+
+# --------------------------------------------------------------------------- backward
 
 
 def _backward_shapes(ctx: Context) -> None:
@@ -197,40 +381,61 @@ def _backward_numerical(ctx: Context) -> None:
     expected = ctx.reference.numerical_gradients(params, X, Y)
     got = call(ctx, "backward", params, activations, Y)
     pairs = params_of("backward(params, activations, Y)", got, params)
-    advice = _CHAIN_RULE
-    for variant, why in (
-        ({"output_factor": False}, ": the output delta is missing the sigmoid's derivative a^L * (1 - a^L)"),
-        ({"hidden_factor": False}, ": the hidden deltas are missing the sigmoid's derivative a^l * (1 - a^l)"),
-    ):
-        if _matches(pairs, _gradients_variant(ctx, params, X, Y, **variant)):
-            advice = why
+    _float64("backward's gradients", pairs)
+    advice = _gradient_mistake(ctx, pairs, params, X, Y) or _CHAIN_RULE
     for layer, ((gW, gb), (eW, eb)) in enumerate(zip(pairs, expected, strict=True), start=1):
         what = "against central finite differences of the loss"
         expect_array(f"dW{layer} {what}", gW, eW, rtol=1e-4, atol=1e-7, advice=advice)
-        db_advice = advice
-        if isinstance(gb, np.ndarray) and gb.shape == eb.shape and not np.any(gb) and np.any(eb):
-            db_advice = ": it is all zero: the bias gradient is δ summed over the samples, delta.sum(axis=0)"
-        expect_array(f"db{layer} {what}", gb, eb, rtol=1e-4, atol=1e-7, advice=db_advice)
+        expect_array(f"db{layer} {what}", gb, eb, rtol=1e-4, atol=1e-7, advice=_bias_advice(gb, eb, advice))
+
+
+def _bias_advice(got: Any, expected: np.ndarray, advice: str) -> str:
+    """``advice``, unless the learner's bias gradient is all zero where it should not be."""
+    if isinstance(got, np.ndarray) and got.shape == expected.shape and not np.any(got) and np.any(expected):
+        return ": it is all zero: the bias gradient is δ summed over the samples, delta.sum(axis=0)"
+    return advice
+
+
+def _backward_worked_example(ctx: Context) -> None:
+    params, X, Y, _ = _worked_example()
+    exact = ctx.reference.backward(params, ctx.reference.forward(params, X), Y)
+    got = call(ctx, "backward", params, ctx.reference.forward(params, X), Y)
+    what = "backward on Mazur's 2-2-2 worked example (its layers are square)"
+    pairs = params_of(what, got, params)
+    _float64(f"{what}: the gradients", pairs)
+    advice = _gradient_mistake(ctx, pairs, params, X, Y) or _CHAIN_RULE
+    lr = walkthrough.mazur_example().lr
+    after = walkthrough.published_weights_after_step()
+    published = [(W - W_after) / lr for (W, _), W_after in zip(params, after, strict=True)]
+    for layer, ((gW, gb), eW, (_, eb)) in enumerate(zip(pairs, published, exact, strict=True), start=1):
+        names = "w1..w4" if layer == 1 else "w5..w8"
+        expect_array(
+            f"{what}: dW{layer} against the post's gradients of {names}",
+            gW,
+            eW,
+            rtol=1e-6,
+            atol=3 * walkthrough.PUBLISHED_TOLERANCE / lr,
+            advice=advice,
+        )
+        expect_array(f"{what}: db{layer}", gb, eb, rtol=1e-6, atol=1e-9, advice=_bias_advice(gb, eb, advice))
+
+
+# --------------------------------------------------------------------------- train_step
 
 
 def _train_step(ctx: Context) -> None:
     params, X, Y = _network(ctx)
     lr = 0.5
     expected_params, expected_loss = ctx.reference.train_step(copied(params), X, Y, lr)
-    got = call(ctx, "train_step", params, X, Y, lr)
     what = "train_step(params, X, Y, lr)"
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Failed(f"{what} should return a pair", "(new_params, loss_before_the_step)", describe(got))
-    new_params, loss_before = got
+    new_params, loss_before = _pair(
+        what, call(ctx, "train_step", params, X, Y, lr, reference_for=_TRAIN_STEP_HELPERS), "new_params", "loss"
+    )
     pairs = params_of(f"{what}: new_params", new_params, params)
-    advice = ": W ← W - lr * dW and b ← b - lr * db, every gradient computed from the parameters before the step"
-    if _matches(pairs, ctx.reference.train_step(copied(params), X, Y, -lr)[0]):
-        advice = ": the parameters moved uphill: subtract lr * gradient, do not add it"
-    elif _matches(pairs, _sequential_step(ctx, params, X, Y, lr)):
-        advice = (
-            ": a layer was updated before the deltas of the layers below it were computed: compute every"
-            " gradient from the old parameters first, then update"
-        )
+    _float64(f"{what}: the new parameters", pairs)
+    advice = _step_mistake(ctx, pairs, params, X, Y, lr) or (
+        ": W ← W - lr * dW and b ← b - lr * db, every gradient computed from the parameters before the step"
+    )
     expect_params(f"{what}: the new", pairs, expected_params, advice=advice)
     expect_number(
         f"{what}: the loss before the step",
@@ -240,18 +445,44 @@ def _train_step(ctx: Context) -> None:
     )
 
 
+def _train_step_worked_example(ctx: Context) -> None:
+    params, X, Y, lr = _worked_example()
+    what = f"train_step on Mazur's 2-2-2 worked example (lr = {lr:g})"
+    new_params, loss_before = _pair(
+        what, call(ctx, "train_step", params, X, Y, lr, reference_for=_TRAIN_STEP_HELPERS), "new_params", "loss"
+    )
+    pairs = params_of(f"{what}: new_params", new_params, params)
+    advice = _step_mistake(ctx, pairs, params, X, Y, lr)
+    expect_number(
+        f"{what}: the loss before the step (the post's E_total)",
+        loss_before,
+        walkthrough.MAZUR_PUBLISHED["E_total"],
+        rtol=0,
+        atol=walkthrough.PUBLISHED_TOLERANCE,
+        advice=": return the loss of the parameters you were given (before updating them)",
+    )
+    after = walkthrough.published_weights_after_step()
+    for layer, ((gW, _), eW) in enumerate(zip(pairs, after, strict=True), start=1):
+        names = "w1⁺..w4⁺" if layer == 1 else "w5⁺..w8⁺"
+        expect_array(
+            f"{what}: W{layer} against the post's {names}",
+            gW,
+            eW,
+            rtol=0,
+            atol=walkthrough.PUBLISHED_TOLERANCE,
+            advice=advice or ": every weight moves by -lr times its gradient, all computed before the step",
+        )
+
+
 def _train_step_descends(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 3)
     before = ctx.reference.loss(ctx.reference.forward(params, X)[-1], Y)
-    got = call(ctx, "train_step", params, X, Y, 0.5)
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Failed("train_step should return a pair", "(new_params, loss_before_the_step)", describe(got))
-    pairs = params_of("train_step: new_params", got[0], params)
+    got = call(ctx, "train_step", params, X, Y, 0.5, reference_for=_TRAIN_STEP_HELPERS)
+    new_params, _ = _pair("train_step", got, "new_params", "loss_before_the_step")
+    pairs = params_of("train_step: new_params", new_params, params)
     try:
-        arrays = [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in pairs]
-        with np.errstate(all="ignore"):
-            after = ctx.reference.loss(ctx.reference.forward(arrays, X)[-1], Y)
+        after = _loss_of(ctx, _floats("train_step's new parameters", pairs), X, Y)
     except (TypeError, ValueError) as exc:
         raise Failed(
             "train_step's new parameters do not make a network", "arrays of the old shapes", shorten(str(exc), 80)
@@ -268,8 +499,8 @@ def _train_step_pure(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     originals = ctx.reference.init_params((2, 4, 1), 3)
     given = [(W.copy(), b.copy()) for W, b in originals]
-    after = invoke(ctx, "train_step", given, X, Y, 0.5, return_args=True).args[0]
-    for layer, ((W, b), (W0, b0)) in enumerate(zip(after, originals, strict=False), start=1):
+    reply = invoke(ctx, "train_step", given, X, Y, 0.5, return_args=True, reference_for=_TRAIN_STEP_HELPERS)
+    for layer, ((W, b), (W0, b0)) in enumerate(zip(reply.args[0], originals, strict=False), start=1):
         if not (np.array_equal(W, W0) and np.array_equal(b, b0)):
             raise Failed(
                 f"train_step changed the params it was given (W{layer} or b{layer}, e.g. with -=):"
@@ -279,15 +510,16 @@ def _train_step_pure(ctx: Context) -> None:
             )
 
 
+# --------------------------------------------------------------------------- train
+
+
 def _train_history(ctx: Context) -> None:
     X, Y = ctx.reference.xor_data()
     params = ctx.reference.init_params((2, 4, 1), 1)
     expected_params, expected_losses = ctx.reference.train(copied(params), X, Y, 1.0, 50)
-    got = call(ctx, "train", params, X, Y, 1.0, 50)
     what = "train(params, X, Y, lr=1.0, epochs=50) on XOR"
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Failed(f"{what} should return a pair", "(final_params, losses)", describe(got))
-    final, losses = got
+    got = call(ctx, "train", params, X, Y, 1.0, 50, reference_for=("train_step",))
+    final, losses = _pair(what, got, "params", "losses")
     if isinstance(losses, list):
         losses = np.asarray(losses, dtype=float)
     expect_array(
@@ -301,14 +533,13 @@ def _train_until(ctx: Context) -> None:
     params = ctx.reference.init_params((2, 4, 1), 0)
     target = float(ctx.reference.train(copied(params), X, Y, 2.0, 41)[1][40])  # reached within 40 steps
     epochs = 200
-    expected = ctx.reference.train(copied(params), X, Y, 2.0, epochs, target)[1]
-    got = call(ctx, "train", params, X, Y, 2.0, epochs, target)
+    expected_params, expected = ctx.reference.train(copied(params), X, Y, 2.0, epochs, target)
     what = f"train(..., lr=2.0, epochs={epochs}, until_loss={target:.4g}) on XOR"
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Failed(f"{what} should return a pair", "(final_params, losses)", describe(got))
-    losses = np.asarray(got[1], dtype=float).reshape(-1) if isinstance(got[1], (list, np.ndarray)) else None
+    got = call(ctx, "train", params, X, Y, 2.0, epochs, target, reference_for=("train_step",))
+    final, found = _pair(what, got, "params", "losses")
+    losses = np.asarray(found, dtype=float).reshape(-1) if isinstance(found, (list, np.ndarray)) else None
     if losses is None or losses.size == 0:
-        raise Failed(f"{what}: losses should be an array", "the losses, one per epoch", describe(got[1]))
+        raise Failed(f"{what}: losses should be an array", "the losses, one per epoch", describe(found))
     if len(losses) == epochs:
         raise Failed(
             f"{what} should stop as soon as the loss is at most until_loss",
@@ -321,16 +552,29 @@ def _train_until(ctx: Context) -> None:
             f"a last loss <= {target:.6g} ({len(expected)} epochs)",
             f"a last loss of {losses[-1]:.6g} after {len(losses)} epochs",
         )
-
-
-XOR_LOSS = 0.05  # half the squared error: below it every output is within 0.32 of its target, so XOR is solved
+    pairs = _floats(f"{what}: the returned parameters", params_of(f"{what}: the returned params", final, params))
+    reached = _loss_of(ctx, pairs, X, Y)
+    if not np.isclose(reached, losses[-1], rtol=1e-6, atol=1e-12):
+        one_more = ctx.reference.train_step(copied(expected_params), X, Y, 2.0)[0]
+        late = _matches(pairs, one_more)
+        raise Failed(
+            f"{what} returned parameters whose loss is not the last loss it reported"
+            + (
+                ": they are one step past it; return the params whose loss reached until_loss (the ones"
+                " train_step was given), not the new ones"
+                if late
+                else ": return the params whose loss reached until_loss"
+            ),
+            f"params with loss {losses[-1]:.6g}",
+            f"params with loss {reached:.6g}",
+        )
 
 
 def _xor_seed(ctx: Context, X: np.ndarray, Y: np.ndarray, lr: float, epochs: int) -> int:
     """The first seed from which the reference solves XOR with these settings (it does for most)."""
     for seed in range(ctx.reference.DEFAULT_SEED, ctx.reference.DEFAULT_SEED + 10):
         params, _ = ctx.reference.train(ctx.reference.init_params((2, 4, 1), seed), X, Y, lr, epochs, XOR_LOSS)
-        if np.all((ctx.reference.forward(params, X)[-1] > 0.5) == (Y > 0.5)):
+        if _solves_xor(ctx, params):
             return seed
     return ctx.reference.DEFAULT_SEED
 
@@ -340,12 +584,18 @@ def _train_xor(ctx: Context) -> None:
     lr, epochs = ctx.reference.DEFAULT_LR, ctx.reference.DEFAULT_EPOCHS
     seed = _xor_seed(ctx, X, Y, lr, epochs)
     params = ctx.reference.init_params((2, 4, 1), seed)
-    got = call(ctx, "train", params, X, Y, lr, epochs, XOR_LOSS)  # stops early once solved
-    if not isinstance(got, tuple) or len(got) != 2:
-        raise Failed("train should return a pair", "(final_params, losses)", describe(got))
-    pairs = params_of("train: the final params", got[0], params)
+    earlier = sorted(name for name in ctx.failed if name.startswith(("forward", "loss", "backward", "train")))
+    first = f"; fix what failed above first ({', '.join(earlier)}): this check runs your own functions end to end"
     try:
-        arrays = [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in pairs]
+        got = call(ctx, "train", params, X, Y, lr, epochs, XOR_LOSS)  # stops early once solved
+    except Failed as failed:
+        if earlier:
+            failed.message += first
+        raise
+    final, _ = _pair("train", got, "final_params", "losses")
+    pairs = params_of("train: the final params", final, params)
+    try:
+        arrays = _floats("train's final parameters", pairs)
         with np.errstate(all="ignore"):
             output = ctx.reference.forward(arrays, X)[-1]
     except (TypeError, ValueError) as exc:
@@ -355,9 +605,10 @@ def _train_xor(ctx: Context) -> None:
             shorten(str(exc), 80),
         ) from None
     if not np.all((output > 0.5) == (Y > 0.5)):
+        why = first if earlier else ": check that train goes on from the new parameters train_step returns"
         raise Failed(
             f"train did not solve XOR from seed {seed} (lr = {lr:g}, up to {epochs} epochs), which the reference"
-            " solves: check train_step's update and that train goes on from the new parameters",
+            f" solves{why}",
             "outputs on the right side of 0.5 for targets [0 1 1 0]",
             show(output.reshape(-1)),
         )
@@ -366,11 +617,14 @@ def _train_xor(ctx: Context) -> None:
 BACKPROP_CHECKS = (
     Check("init_params: shapes", _init_shapes),
     Check("init_params: seeded and random", _init_seeded),
+    Check("init_params: a start that can learn", _init_can_learn),
     Check("forward: activations", _forward),
     Check("loss: half the sum of squared errors", _loss),
     Check("backward: shapes", _backward_shapes),
     Check("backward: matches finite differences", _backward_numerical),
+    Check("backward: the worked example's gradients", _backward_worked_example),
     Check("train_step: simultaneous update", _train_step),
+    Check("train_step: the worked example's new weights", _train_step_worked_example),
     Check("train_step: lowers the loss", _train_step_descends),
     Check("train_step: leaves params unchanged", _train_step_pure),
     Check("train: loss history", _train_history),
@@ -405,10 +659,15 @@ SPEC = PracticeSpec(
         "# You wrote sigmoid in the sigmoid exercise. dlpath's own is imported so that this file stands alone;",
         "# to use yours, put your sigmoid.py next to this file and write: from sigmoid import sigmoid",
         "from dlpath.exercises.sigmoid import sigmoid  # noqa: F401",
+        "# A gradient check for your backward (centred differences; the thresholds are in its docstring):",
+        "from dlpath.practice.gradcheck import gradient_check  # noqa: F401",
     ),
     try_it=(
         "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])",
         "Y = np.array([[0.0], [1.0], [1.0], [0.0]])",
+        "params = init_params([2, 3, 1], seed=1)",
+        'print("gradient check of backward against centred differences:")',
+        "gradient_check(lambda: loss(forward(params, X)[-1], Y), params, backward(params, forward(params, X), Y))",
         "params, losses = train(init_params([2, 4, 1], seed=0), X, Y, lr=2.0, epochs=4000)",
         'print("loss", losses[0], "->", losses[-1])',
         'print("predictions", forward(params, X)[-1].ravel().round(2), "targets", Y.ravel())',

@@ -77,3 +77,24 @@ def walkthrough(sections: Sequence[Section]) -> Group:
             text.append(render_line(line)[len(line.name) :])
             parts.append(text)
     return Group(*parts)
+
+
+def walkthrough_check(rows) -> Group:  # noqa: ANN001 - (section title, [walkthrough.Comparison]) pairs
+    """The learner's numbers against the expected ones, a line each: ✓ or ✗, or · for a number not computed."""
+    parts: list[Text] = []
+    for heading, comparisons in rows:
+        parts += [Text(), Text(heading, style="bold underline")]
+        for row in comparisons:
+            line = Text("  ", no_wrap=True, overflow="ignore")
+            # the post's numbers as it prints them (8 or 9 decimals), dlpath's to 9 decimals
+            where = f"the post: {row.expected:.10g}" if row.source == "post" else f"dlpath: {row.expected:.9f}"
+            if row.yours is None:
+                line.append(f"· {row.name}", style="dim")
+                line.append(f": {row.note}; {where}", style="dim")
+            else:
+                ok = row.matches
+                line.append("✓ " if ok else "✗ ", style="green" if ok else "bold red")
+                line.append(row.name, style="bold cyan")
+                line.append(f" = {row.yours:.9f}  ({where})", style="" if ok else "red")
+            parts.append(line)
+    return Group(*parts)

@@ -75,6 +75,41 @@ MAZUR_NOTE = (  # how the walkthrough of ``mazur_example`` compares with the pos
 )
 
 
+# The numbers Mazur's post publishes for this step, by the name of the walkthrough line they belong to.
+# The post rounds them to 9 decimals (w2⁺ to w4⁺ to 8) and keeps the biases fixed; E_total⁺ is not here
+# since dlpath updates the biases (the post's is 0.291027924).
+MAZUR_PUBLISHED = {
+    "net_h1": 0.3775,
+    "out_h1": 0.593269992,
+    "out_h2": 0.596884378,
+    "net_o1": 1.105905967,
+    "out_o1": 0.75136507,
+    "out_o2": 0.772928465,
+    "E_o1": 0.274811083,
+    "E_o2": 0.023560026,
+    "E_total": 0.298371109,
+    "δ_o1": 0.138498562,
+    "∂E/∂w5": 0.082167041,
+    "∂E/∂out_h1": 0.036350306,
+    "∂E/∂w1": 0.000438568,
+    "w1⁺": 0.149780716,
+    "w2⁺": 0.19956143,
+    "w3⁺": 0.24975114,
+    "w4⁺": 0.29950229,
+    "w5⁺": 0.35891648,
+    "w6⁺": 0.408666186,
+    "w7⁺": 0.511301270,
+    "w8⁺": 0.561370121,
+}
+PUBLISHED_TOLERANCE = 1e-8  # the published numbers' rounding (8 or 9 decimals), with room for the last digit
+
+
+def published_weights_after_step() -> list[np.ndarray]:
+    """Mazur's published weights after the step, as W^1 and W^2 (shapes (2, 2)), numbered as ``weight_names``."""
+    names = weight_names([2, 2, 2])
+    return [np.vectorize(lambda n: MAZUR_PUBLISHED[f"{n}⁺"], otypes=[float])(layer) for layer in names]
+
+
 def load_network(path: Path, need_sample: bool = True) -> Network:
     """A Network from a JSON file; ExerciseError naming the file and the problem if it is unusable.
 
@@ -350,3 +385,117 @@ def render_line(line: Line) -> str:
     if line.expression:
         return f"{line.name} = {line.expression} = {_f(line.value)}"
     return f"{line.name} = {_f(line.value)}"
+
+
+# --------------------------------------------------------------------------- the learner's own step
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One line of the walkthrough: the learner's number, the one to match and where it comes from."""
+
+    name: str
+    expected: float
+    source: str  # "post" (the worked example's published number) or "dlpath" (dlpath's own, where none is)
+    yours: float | None = None  # None: not computed (see ``note``)
+    note: str = ""  # why there is no number of yours
+
+    @property
+    def matches(self) -> bool | None:
+        """Whether the learner's number matches (to the published rounding for the post's); None if none."""
+        if self.yours is None:
+            return None
+        tolerance = PUBLISHED_TOLERANCE if self.source == "post" else 1e-9
+        return bool(abs(self.yours - self.expected) <= tolerance + 1e-9 * abs(self.expected))
+
+
+def learner_values(net: Network, call) -> tuple[dict[str, float], list[tuple[str, str]]]:  # noqa: ANN001
+    """The walkthrough's numbers as the learner's own functions compute them, by line name, and for those
+    they could not give, (name prefix or suffix, why). ``call(name, *args)`` returns what the learner's
+    function returns and raises ExerciseError saying what went wrong otherwise.
+
+    Each number comes from the learner's chain: forward for the outputs, loss on those outputs for the
+    errors, backward on those activations for the gradients (δ of a unit is its bias gradient, for one
+    sample), train_step for the new weights and the loss before the step, and loss of forward after it.
+    """
+    sizes = net.layer_sizes
+    units, wnames = unit_names(sizes), weight_names(sizes)
+    X, Y = net.inputs[None, :], net.targets[None, :]
+    values: dict[str, float] = {}
+    missing: list[tuple[str, str]] = []
+    activations: list = []
+
+    def attempt(what: str, marks: tuple[str, ...], work) -> None:  # noqa: ANN001 - a function of no arguments
+        try:
+            work()
+        except (ExerciseError, TypeError, ValueError, IndexError, KeyError) as err:
+            missing.extend((mark, f"{what}: {getattr(err, 'message', err)}") for mark in marks)
+
+    def outputs() -> None:
+        activations.extend(np.asarray(a, dtype=float) for a in call("forward", net.params, X))
+        for layer in range(1, len(sizes)):
+            for j, unit in enumerate(units[layer]):
+                values[f"out_{unit}"] = float(activations[layer][0, j])
+
+    def errors() -> None:
+        output = activations[-1]
+        for j, unit in enumerate(units[-1]):
+            values[f"E_{unit}"] = float(call("loss", output[:, j : j + 1], Y[:, j : j + 1]))
+        values["E_total"] = float(call("loss", output, Y))
+
+    def gradients() -> None:
+        grads = call("backward", net.params, activations, Y)
+        for layer, (dW, db) in enumerate(grads, start=1):
+            dW, db = np.asarray(dW, dtype=float), np.asarray(db, dtype=float)
+            for j, unit in enumerate(units[layer]):
+                values[f"δ_{unit}"] = values[f"∂E/∂b_{unit}"] = float(db[j])
+                for i in range(sizes[layer - 1]):
+                    values[f"∂E/∂{wnames[layer - 1][i, j]}"] = float(dW[i, j])
+
+    def step() -> None:
+        new_params, before = call("train_step", net.params, X, Y, net.lr)
+        values[TRAIN_STEP_LOSS] = float(before)
+        for layer, (W, b) in enumerate(new_params):
+            W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+            for j, unit in enumerate(units[layer + 1]):
+                values[f"b_{unit}⁺"] = float(b[j])
+                for i in range(sizes[layer]):
+                    values[f"{wnames[layer][i, j]}⁺"] = float(W[i, j])
+        after = call("forward", new_params, X)
+        values["E_total⁺"] = float(call("loss", np.asarray(after[-1], dtype=float), Y))
+
+    attempt("forward()", ("out_", "E_", "δ_", "∂E/∂w", "∂E/∂b"), outputs)
+    if activations:
+        attempt("loss()", ("E_",), errors)
+        attempt("backward()", ("δ_", "∂E/∂w", "∂E/∂b"), gradients)
+    attempt("train_step()", ("⁺", TRAIN_STEP_LOSS), step)
+    return values, missing
+
+
+TRAIN_STEP_LOSS = "E_total, as train_step returns it"
+
+
+def compare_with_learner(net: Network, values: dict[str, float], missing: list[tuple[str, str]], published: bool):
+    """The walkthrough's sections with, for each line, the learner's number against the post's (when
+    ``published``, for the numbers the post gives) or dlpath's: a list of (section title, comparisons)."""
+    result = []
+    sections = walkthrough(net)
+    for section in sections:
+        lines = list(section.lines)
+        if section.title == "After the step":
+            lines.insert(0, Line(TRAIN_STEP_LOSS, "", error_before_and_after(sections)[0]))
+        rows = []
+        for line in lines:
+            key = "E_total" if line.name == TRAIN_STEP_LOSS else line.name
+            source = "post" if published and key in MAZUR_PUBLISHED else "dlpath"
+            expected = MAZUR_PUBLISHED[key] if source == "post" else line.value
+            if line.name in values:
+                rows.append(Comparison(line.name, expected, source, yours=values[line.name]))
+                continue
+            why = next(
+                (note for mark, note in missing if line.name.startswith(mark) or line.name.endswith(mark)),
+                "your functions do not return it (only the walkthrough shows it)",
+            )
+            rows.append(Comparison(line.name, expected, source, note=why))
+        result.append((section.title, rows))
+    return result

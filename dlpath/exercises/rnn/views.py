@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def sample(iteration: int, smooth_loss: float, text: str) -> Group:
     """A sample drawn from the model at ``iteration``, under a line with the smoothed loss then."""
-    from dlpath.cli.common import clean  # control characters of a learner's text never reach the terminal
+    from dlpath.render.text import clean  # control characters of a learner's text never reach the terminal
 
     heading = Text(f"── iteration {iteration:,}, smoothed loss {smooth_loss:.3f} nats/char ──", style="dim")
     return Group(heading, Text(clean(text), style="cyan"))

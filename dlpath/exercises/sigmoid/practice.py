@@ -22,7 +22,15 @@ from dlpath.practice.specs import PracticeSpec
 
 EXTREMES = np.array([-1000.0, -710.0, -100.0, -30.0, -1.0, 0.0, 1.0, 30.0, 100.0, 710.0, 1000.0])
 
-_STABLE = ": exp(-z) overflows for large negative z; use a form that only exponentiates numbers <= 0 (see --hint)"
+_STABLE = (
+    ": an exponential overflowed on the way (exp(-z) for large negative z, or exp(z) for large positive z);"
+    " use a form that only exponentiates numbers <= 0 (see --hint)"
+)
+_OVERFLOWED = (
+    ": an exponential overflowed to inf (and inf / inf is NaN); use a form that only exponentiates"
+    " numbers <= 0 (see --hint)"
+)
+_WRONG_TAILS = ": far from 0, σ(z) should reach 0 (z → −∞) and 1 (z → +∞), and σ'(z) should reach 0"
 
 
 def _elementwise_shapes(fn: str) -> Check:
@@ -64,20 +72,51 @@ def _elementwise_extremes(fn: str) -> Check:
             reply = invoke(ctx, fn, z, watch_warnings=True)
             got = reply.value
             what = f"{fn}(z) for z from -1000 to 1000 ({np.dtype(dtype).name})"
-            no_warnings(what, reply, _STABLE)
-            if isinstance(got, np.ndarray) and got.dtype.kind == "f" and np.isnan(got).any():
-                index = tuple(int(i) for i in np.argwhere(np.isnan(got))[0])
+            if isinstance(got, np.ndarray) and got.dtype.kind in "fc" and not np.isfinite(got).all():
+                index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
                 raise Failed(
-                    f"{what} returned NaN at z = {z[index]:g}{_STABLE}",
+                    f"{what} returned {got[index]} at z = {z[index]:g}{_OVERFLOWED}",
                     show(expected),
                     show(got),
                     index=index,
                     expected_value=float(expected[index]),
-                    got_value=float("nan"),
+                    got_value=float(got[index]),
                 )
-            expect_array(what, got, expected, rtol=1e-5, atol=1e-7)
+            advice = ""
+            if isinstance(got, np.ndarray) and got.shape == z.shape and got.dtype.kind in "biuf":
+                wrong = ~np.isclose(got.astype(float), expected.astype(float), rtol=1e-5, atol=1e-7)
+                advice = _WRONG_TAILS if wrong.any() and np.all(np.abs(z[wrong]) >= 30) else ""
+            expect_array(what, got, expected, rtol=1e-5, atol=1e-7, advice=advice)
+            if fn == "sigmoid":
+                mirrored = invoke(ctx, fn, -z).value
+                if isinstance(mirrored, np.ndarray) and mirrored.shape == z.shape:
+                    expect_array(
+                        f"sigmoid(z) + sigmoid(-z) for the same z ({np.dtype(dtype).name})",
+                        got.astype(float) + mirrored.astype(float),
+                        np.ones_like(z, dtype=float),
+                        rtol=0,
+                        atol=1e-6,
+                        advice=": σ(z) + σ(−z) = 1 for every z; each side must be right in its own tail",
+                    )
+            no_warnings(f"{what} gave the right values but", reply, _STABLE)
 
     return Check(f"{fn}: extreme inputs", run)
+
+
+def _keeps_dtype(fn: str) -> Check:
+    def run(ctx: Context) -> None:
+        for dtype in (np.float32, np.float64):
+            z = ctx.rng.normal(0.0, 3.0, size=6).astype(dtype)
+            got = call(ctx, fn, z)
+            if isinstance(got, np.ndarray) and got.dtype != z.dtype:
+                raise Failed(
+                    f"{fn}(z) for {np.dtype(dtype).name} z returned {got.dtype}: keep the input's dtype (np.exp and"
+                    " arithmetic with Python numbers keep it; np.float64(...), dtype=... or .astype(...) change it)",
+                    f"an array of {np.dtype(dtype).name}",
+                    f"an array of {got.dtype}",
+                )
+
+    return Check(f"{fn}: keeps the input's dtype", run)
 
 
 def _sigmoid_prime_slope(ctx: Context) -> None:
@@ -98,10 +137,12 @@ SIGMOID_CHECKS = (
     _elementwise_shapes("sigmoid"),
     _elementwise_values("sigmoid"),
     _elementwise_extremes("sigmoid"),
+    _keeps_dtype("sigmoid"),
     _elementwise_shapes("sigmoid_prime"),
     _elementwise_values("sigmoid_prime"),
     Check("sigmoid_prime: matches finite differences", _sigmoid_prime_slope),
     _elementwise_extremes("sigmoid_prime"),
+    _keeps_dtype("sigmoid_prime"),
 )
 
 

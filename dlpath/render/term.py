@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -60,8 +61,6 @@ def cell_len(text: str) -> int:
     """Terminal columns ``text`` takes: wide (East Asian) characters take two, combining marks none."""
     if text.isascii():
         return len(text)
-    import unicodedata
-
     cells = 0
     for char in text:
         if unicodedata.combining(char):
@@ -154,6 +153,7 @@ class Writer:
         return self
 
     def blank(self) -> Writer:
+        """An empty line."""
         self._out.append("")
         return self
 
@@ -170,6 +170,7 @@ class Writer:
         return self
 
     def flush(self) -> None:
+        """Write every line built so far to the stream at once."""
         if self._out:
             self.stream.write("\n".join(self._out) + "\n")
             self.stream.flush()

@@ -1,4 +1,4 @@
-"""dlpath.cli.term: the Rich-free writer behind `dlpath next` and error lines: wrapping, widths, and
+"""dlpath.render.term: the Rich-free writer behind `dlpath next` and error lines: wrapping, widths, and
 when styles are used (the same rules Rich follows for the other commands)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlpath.cli.term import Writer, cell_len, styled_terminal, terminal_width, wrap
+from dlpath.render.term import Writer, cell_len, styled_terminal, terminal_width, wrap
 
 
 class _Tty(io.StringIO):

@@ -1,0 +1,48 @@
+"""The learner's progress: recorded in an SQLite store, moved between machines, summed up for the commands.
+
+- ``records``: the vocabulary (states, exercise events, stored times, the records the store returns);
+- ``migrations``: the database schema, one migration per version;
+- ``store``: the SQLite store (open safely, read, change, undo, merge an import);
+- ``transfer``: the export format (``dlpath progress export`` / ``import``), checked once;
+- ``summary``: pure functions: what is next, counts by state, the status summary;
+- ``views``: how progress looks: the text of ``next``, the tables, the lines and the JSON shapes.
+
+The names most callers need are importable from here; the export format from ``transfer``, which
+``dlpath next`` never loads.
+"""
+
+from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
+from dlpath.progress.records import (
+    DONE,
+    EXERCISE_EVENTS,
+    IN_PROGRESS,
+    NOT_STARTED,
+    SETTLED,
+    SKIPPED,
+    STATES,
+    Changed,
+    Entry,
+    Event,
+    ExerciseStats,
+    ImportResult,
+    Snapshot,
+    Undone,
+    now,
+)
+from dlpath.progress.store import (
+    APPLICATION_ID,
+    FILE_NAME,
+    Store,
+    database_path,
+    exercise_stats,
+    hints_shown,
+    record_exercise,
+)
+from dlpath.progress.summary import Summary, Tally, next_resource, streak_days, summarise, tally
+
+__all__ = [
+    "APPLICATION_ID", "DONE", "EXERCISE_EVENTS", "FILE_NAME", "IN_PROGRESS", "MIGRATIONS", "NOT_STARTED",
+    "SCHEMA_VERSION", "SETTLED", "SKIPPED", "STATES", "Changed", "Entry", "Event", "ExerciseStats",
+    "ImportResult", "Snapshot", "Store", "Summary", "Tally", "Undone", "database_path", "exercise_stats",
+    "hints_shown", "next_resource", "now", "record_exercise", "streak_days", "summarise", "tally",
+]

@@ -1,0 +1,1 @@
+"""Text helpers below every renderer: catalogue text made safe (``text``) and the fast terminal writer (``term``)."""
