@@ -40,9 +40,11 @@ class Cell:
     name = "rnn"
 
     def init(self, vocab_size: int, hidden: int, seed: int):
+        """Starting parameters for V = ``vocab_size`` characters and ``hidden`` units."""
         return vanilla.init_rnn(vocab_size, hidden, seed)
 
     def zero_state(self, hidden: int):
+        """The state a text starts from: h = 0, shape (H,)."""
         return np.zeros(hidden)
 
     def loss_and_gradients(self, params, inputs, targets, state, clip):
@@ -53,6 +55,7 @@ class Cell:
         return loss, vanilla.rnn_backward(params, cache, targets), cache[1][-1]
 
     def sample(self, params, state, seed_ix: int, n: int, rng):
+        """``n`` character indices drawn from the model from ``state``, after the character ``seed_ix``."""
         return vanilla.sample(params, state, seed_ix, n, rng)
 
 
@@ -62,12 +65,15 @@ class LSTMCell(Cell):
     name = "lstm"
 
     def init(self, vocab_size: int, hidden: int, seed: int):
+        """Starting parameters of the LSTM (forget-gate bias 1)."""
         return lstm.init_lstm(vocab_size, hidden, seed)
 
     def zero_state(self, hidden: int):
+        """The state a text starts from: (h, C) = (0, 0), each of shape (H,)."""
         return np.zeros(hidden), np.zeros(hidden)
 
     def loss_and_gradients(self, params, inputs, targets, state, clip):
+        """(loss of the window, gradients clipped to ±clip unless it is None, the state (h, C) at its end)."""
         loss, cache = lstm.lstm_forward(params, inputs, targets, *state)
         grads = lstm.lstm_backward(params, cache, targets)
         if clip is not None:
@@ -75,6 +81,7 @@ class LSTMCell(Cell):
         return loss, grads, lstm.lstm_state(cache)
 
     def sample(self, params, state, seed_ix: int, n: int, rng):
+        """``n`` character indices drawn from the LSTM from ``state`` (h, C), after the character ``seed_ix``."""
         return lstm.lstm_sample(params, *state, seed_ix, n, rng)
 
 
@@ -106,10 +113,12 @@ class Run:
 
     @property
     def iterations(self) -> int:
+        """How many iterations ran."""
         return len(self.smooth_losses)
 
     @property
     def final_loss(self) -> float:
+        """The smoothed loss after the last iteration, nats per character (NaN before any)."""
         return self.smooth_losses[-1] if self.smooth_losses else float("nan")
 
 
