@@ -219,6 +219,13 @@ def test_training_lowers_the_loss_and_reports_samples():
     assert again.smooth_losses == run.smooth_losses  # same seed, same run
 
 
+def test_the_target_is_first_met_after_the_iterations_reported():
+    run = training.train_char_model("abcdefgh " * 12, hidden=16, window=8, lr=0.3, iterations=1500)
+    below = [k + 1 for k, loss in enumerate(run.smooth_losses) if loss < training.TARGET_LOSS]
+    assert below and run.reached_target_at == below[0]
+    assert f"after {below[0]:,} iterations" in training.explain_loss(run)
+
+
 def test_lstm_training_lowers_the_loss():
     run = training.train_char_model("abcdefgh " * 12, cell="lstm", hidden=12, window=8, lr=0.1, iterations=200)
     assert run.final_loss < run.smooth_losses[0] - 0.1
@@ -259,7 +266,7 @@ def test_command_samples_as_it_learns_and_json_gives_the_figures():
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["exercise"] == "rnn" and figures["cell"] == "lstm" and figures["iterations"] == 60
-    assert figures["reached_target"] is False and figures["target_reached_at_iteration"] is None
+    assert figures["reached_target"] is False and figures["iterations_to_target"] is None
     assert 0 < figures["final_loss"] < np.log(figures["vocabulary"]) + 1e-9
 
 

@@ -108,7 +108,7 @@ class Run:
     smooth_losses: list[float] = field(default_factory=list)
     samples: list[tuple[int, str]] = field(default_factory=list)  # (iteration, text)
     seconds: float = 0.0
-    reached_target_at: int | None = None  # the first iteration whose smoothed loss was below TARGET_LOSS
+    reached_target_at: int | None = None  # after how many iterations the smoothed loss first was below TARGET_LOSS
     seconds_to_target: float | None = None
 
     @property
@@ -168,7 +168,7 @@ def train_char_model(
         smooth = SMOOTHING * smooth + (1 - SMOOTHING) * loss / window
         run.smooth_losses.append(smooth)
         if run.reached_target_at is None and smooth < TARGET_LOSS:
-            run.reached_target_at = n
+            run.reached_target_at = n + 1
             run.seconds_to_target = time.perf_counter() - start
         position += window
         if on_report is not None and (n + 1) % report_every == 0:
@@ -193,7 +193,7 @@ def explain_loss(run: Run) -> str:
     start += f" ({run.seconds:.1f} s); guessing uniformly among the {run.vocab.size} characters scores {uniform:.3f}."
     if run.reached_target_at is not None:
         return (
-            f"{start} It fell below {TARGET_LOSS:g} at iteration {run.reached_target_at + 1:,}"
+            f"{start} It fell below {TARGET_LOSS:g} after {run.reached_target_at:,} iterations"
             f" ({run.seconds_to_target:.1f} s)."
         )
     return f"{start} It has not fallen below {TARGET_LOSS:g}: train longer (--iterations) or try another --lr."
