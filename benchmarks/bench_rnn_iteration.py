@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import sys
 
+from dlpath.exercises.allocator import keep_freed_memory
 from dlpath.exercises.threads import one_blas_thread
 
 one_blas_thread()  # as the exercise commands do, before NumPy loads
+keep_freed_memory()  # ... and the same for PyTorch's process (side_by_side.py)
 
 import numpy as np  # noqa: E402
 from side_by_side import TorchWorker, numpy_block, report, take_turns, torch_python  # noqa: E402

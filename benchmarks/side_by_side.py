@@ -4,6 +4,7 @@ PyTorch is never a dependency of dlpath: the PyTorch side runs as a subprocess o
 (``--torch-python``, default ``$DLPATH_TORCH_PYTHON`` or ``python3``). Both sides get the same arrays
 (written to a temporary .npz file); each round runs a block of steps on one side, then on the other, so
 a change in machine load hits both alike, and the ratio reported is the median of the per-round ratios.
+Both sides run with the C allocator settings of dlpath's exercise commands (``dlpath.exercises.allocator``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class TorchWorker:
         # chooses its own threads unless ``threads`` says how many
         blas = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
         env = {k: v for k, v in os.environ.items() if k not in blas}
+        # the allocator settings dlpath's exercises use (dlpath.exercises.allocator), so both sides get them
+        env |= {"MALLOC_TRIM_THRESHOLD_": str(64 * 1024 * 1024), "MALLOC_MMAP_THRESHOLD_": str(4 * 1024 * 1024)}
         self.process = subprocess.Popen(
             [python, "-c", WORKER, str(data), str(code), str(threads)],
             env=env,

@@ -273,3 +273,17 @@ def test_bad_options_are_one_clear_line(args, message):
     result = run(*args)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_the_allocator_setting_applies_on_glibc_and_is_skipped_elsewhere(monkeypatch):
+    import platform
+    import subprocess
+    import sys
+
+    from dlpath.exercises import allocator
+
+    code = "from dlpath.exercises.allocator import keep_freed_memory as k; print(k())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert done == ("True" if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc" else "False")
+    monkeypatch.setattr(allocator.sys, "platform", "darwin")
+    assert allocator.keep_freed_memory() is False

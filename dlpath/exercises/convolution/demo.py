@@ -62,9 +62,11 @@ def run(
         raise ExerciseError(f"--decay must be above 0 and at most 1, got {decay:g} (1 keeps the rate fixed)")
     whole(seed, "--seed", 0, 2**63 - 1)
 
+    from dlpath.exercises.allocator import keep_freed_memory
     from dlpath.exercises.threads import one_blas_thread
 
     one_blas_thread()
+    keep_freed_memory()
     from dlpath.exercises.datasets import N_TRAIN
 
     whole(batch_size, "--batch-size", 1, N_TRAIN)

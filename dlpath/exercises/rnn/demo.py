@@ -68,9 +68,11 @@ def run(
     if window >= len(corpus):
         raise ExerciseError(f"--window {window} is not shorter than the text ({len(corpus)} characters): choose less")
 
+    from dlpath.exercises.allocator import keep_freed_memory
     from dlpath.exercises.threads import one_blas_thread
 
     one_blas_thread()
+    keep_freed_memory()
     return _train(out, err, corpus, source, cell, iterations, hidden, window, lr, clip or None, sample_every, seed)
 
 
