@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlpath.cli import app
+from dlpath.exercises import ExerciseError
 from dlpath.exercises import backprop as bp
 from dlpath.exercises.backprop.walkthrough import mazur_example
 
@@ -428,3 +429,14 @@ def test_the_list_does_not_import_numpy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_exercise_folder_without_a_demo_still_gets_a_command_that_says_so():
+    from dlpath.cli import exercise as exercise_cli
+    from dlpath.exercises.registry import Exercise
+
+    folder_only = Exercise("new-one", "dlpath.exercises", "A new exercise.", 4, ())  # dlpath/exercises has no demo.py
+    demo = exercise_cli._demo(folder_only)
+    assert demo.OPTIONS == () and demo.HELP == "A new exercise."
+    with pytest.raises(ExerciseError, match="nothing to show yet"):
+        demo.run(None, None)

@@ -75,8 +75,10 @@ def test_the_scaffold_fails_every_check_with_not_implemented_yet(tmp_path, exerc
         ("gradient-descent", "gradient_descent_no_divergence_guard", "minimise: divergent rate", ["np.isfinite"]),
         # backprop: one fixture per mistake class of the issue
         ("backprop", "backprop_transposed_gradient", "backward: the worked example's gradients", ["dW is transposed"]),
-        ("backprop", "backprop_init_symmetric", "init_params: a start that can learn", ["start with the same weights"]),
+        ("backprop", "backprop_init_symmetric", "init_params: a start that can learn", ["start exactly alike"]),
+        ("backprop", "backprop_init_zeros", "init_params: seeded and random", ["every weight the same value (0)"]),
         ("backprop", "backprop_init_too_large", "init_params: a start that can learn", ["far too large", "σ'"]),
+        ("backprop", "backprop_init_too_small", "init_params: a start that can learn", ["very small", "plateau"]),
         ("backprop", "backprop_until_loss_late", "train: stops at until_loss", ["one step past it"]),
         ("backprop", "backprop_negated_gradient", "backward: matches finite differences", ["wrong sign"]),
         ("backprop", "backprop_mean_not_sum", "backward: matches finite differences", ["divided by the number of"]),
@@ -107,6 +109,7 @@ BLAME = {
     "backprop_until_loss_late": {"train: stops at until_loss"},
     "backprop_init_symmetric": {"init_params: a start that can learn"},
     "backprop_init_too_large": {"init_params: a start that can learn"},
+    "backprop_init_too_small": {"init_params: a start that can learn"},
     "backprop_float32": {"forward:", "train: solves XOR"},
     "backprop_transposed_gradient": {"backward:", "train: solves XOR"},
     "backprop_update_before_deltas": {"train_step:"},
@@ -119,6 +122,14 @@ def test_a_mistake_is_blamed_on_its_own_function_only(fixture):
     assert failed
     unexpected = [name for name in failed if not any(name.startswith(prefix) for prefix in BLAME[fixture])]
     assert not unexpected, failed
+
+
+def test_units_alike_only_in_their_incoming_weights_are_not_called_symmetric():
+    from dlpath.exercises.backprop.practice import _symmetric_units
+
+    W1, b1 = np.ones((2, 3)), np.zeros(3)
+    assert _symmetric_units([(W1, b1), (np.ones((3, 1)), np.zeros(1))]) == (1, 1, 2)
+    assert _symmetric_units([(W1, b1), (np.array([[1.0], [2.0], [3.0]]), np.zeros(1))]) is None
 
 
 def test_the_end_to_end_check_points_back_at_the_function_that_failed():
@@ -138,8 +149,9 @@ def test_the_reference_reproduces_every_published_number_of_the_worked_example()
         assert values[name] == pytest.approx(published, abs=wt.PUBLISHED_TOLERANCE), name
 
 
-def test_a_learners_own_correct_backprop_passes():
-    report = grade_in_process("backprop", FIXTURES / "backprop_correct.py")
+@pytest.mark.parametrize("fixture", ["backprop_correct", "backprop_correct_keywords"])
+def test_a_learners_own_correct_backprop_passes(fixture):
+    report = grade_in_process("backprop", FIXTURES / f"{fixture}.py")
     assert report.all_passed, failures(report)
 
 
@@ -229,3 +241,14 @@ def test_the_local_learner_describes_what_the_learners_code_raised(tmp_path):
     assert raised.kind == "error" and "ValueError: bad shape (line 4" in raised.summary
     assert learner.call("g", ()).raised.kind == "exit"
     assert learner.call("h", ()).raised.kind == "missing"
+
+
+def test_a_reply_nested_too_deeply_is_refused_not_a_crash():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(codec.ProtocolError):
+        codec.parse(b'{"value": ' + deep + b"}")
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(nested)

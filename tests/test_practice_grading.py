@@ -39,6 +39,7 @@ def reference_source(exercise: str) -> str:
 # key: (exercise, fixture file, time limit)
 FIXTURE_RUNS = {
     "backprop_correct": ("backprop", "backprop_correct.py", LONG),
+    "backprop_correct_keywords": ("backprop", "backprop_correct_keywords.py", LONG),
     "chatty_correct": ("sigmoid", "chatty_correct.py", LONG),
     "sigmoid_missing_factor": ("sigmoid", "sigmoid_missing_factor.py", LONG),
     "bp_swapped_shapes": ("backprop", "backprop_swapped_shapes.py", LONG),
@@ -54,6 +55,7 @@ FIXTURE_RUNS = {
     "raise_at_import": ("sigmoid", "fault_raise_at_import.py", LONG),
     "wrong_type": ("sigmoid", "fault_wrong_type.py", LONG),
     "huge_output": ("sigmoid", "fault_huge_output.py", LONG),
+    "huge_return": ("sigmoid", "fault_huge_return.py", LONG),
     "syntax_error": ("sigmoid", "fault_syntax_error.py", LONG),
     "forge_fake_results": ("sigmoid", "forge_fake_results.py", LONG),
     "forge_patch_the_checker": ("sigmoid", "forge_patch_the_checker.py", LONG),
@@ -133,8 +135,9 @@ def test_reference_implementation_passes_every_check(reports, exercise):
     assert report.stopped == ""
 
 
-def test_a_learners_own_correct_backprop_passes(reports):
-    report = reports["backprop_correct"]
+@pytest.mark.parametrize("key", ["backprop_correct", "backprop_correct_keywords"])
+def test_a_learners_own_correct_backprop_passes(reports, key):
+    report = reports[key]  # the second calls train_step (dlpath's, in some checks) with a keyword argument
     assert report.all_passed, [(r.name, r.message) for r in report.results if not r.passed]
 
 
@@ -247,6 +250,12 @@ def test_huge_output_is_capped_and_stopped(reports):
     assert report.output_bytes > sandbox.OUTPUT_LIMIT
     assert len(report.output) <= sandbox.OUTPUT_KEPT
     assert report.output.startswith("debugging")
+
+
+def test_a_return_value_too_large_to_send_is_a_failed_check_not_a_grader_failure(reports):
+    result = by_name(reports["huge_return"])["sigmoid: shape and type"]
+    assert not result.passed and "too large to check" in result.message
+    assert reports["huge_return"].stopped == ""
 
 
 def test_syntax_error_is_a_failed_load_naming_the_line(reports):

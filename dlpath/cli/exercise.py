@@ -168,7 +168,7 @@ _PRACTICE_PARAMETERS = (
 )
 
 
-def _command(exercise: Exercise, demo: ModuleType) -> None:
+def _command(exercise: Exercise, demo: ModuleType | _NoDemo) -> None:
     """Register ``dlpath exercise NAME``: PATH, the demo's options, then the practice options."""
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [inspect.Parameter("path", kind, default=None, annotation=PathArgument)]
@@ -204,8 +204,35 @@ def _command(exercise: Exercise, demo: ModuleType) -> None:
             _record(exercise.name, detail)
 
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined] - what Typer reads
-    exercise_app.command(exercise.name, help=demo.HELP)(run)
+    exercise_app.command(exercise.name, help=getattr(demo, "HELP", exercise.description))(run)
+
+
+class _NoDemo:
+    """The demo of an exercise whose folder has no ``demo.py`` yet: only its practice mode works."""
+
+    OPTIONS = ()
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.HELP = exercise.description
+        self.name = exercise.name
+
+    def run(self, out: object, err: object) -> None:
+        raise ExerciseError(
+            f"the {self.name} exercise has nothing to show yet: write your own with"
+            f" 'dlpath exercise {self.name} --practice', then --check it"
+        )
+
+
+def _demo(exercise: Exercise) -> ModuleType | _NoDemo:
+    """The ``demo`` module of ``exercise``'s folder (its options and what its command shows)."""
+    name = f"{exercise.package}.demo"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
+        return _NoDemo(exercise)
 
 
 for _exercise in EXERCISES.values():
-    _command(_exercise, importlib.import_module(f"{_exercise.package}.demo"))
+    _command(_exercise, _demo(_exercise))

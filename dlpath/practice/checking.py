@@ -129,6 +129,10 @@ def invoke(
         )
     if raised.kind == "recursion":
         raise Failed(f"{name}() recursed too deeply{raised.where}: write it as a loop")
+    if raised.kind == "too_large":
+        raise Failed(
+            f"{name}() returned a value too large to check", "a result of the input's size", raised.summary
+        )
     if raised.kind == "memory":
         raise Failed(f"{name}() ran out of memory{raised.where}")
     note = ""

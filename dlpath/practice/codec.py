@@ -91,10 +91,19 @@ def _kind(value: Any) -> str:
 
 def decode(data: Any) -> Any:
     """The value ``encode`` made ``data`` from; ProtocolError for anything malformed."""
+    try:
+        return _decode(data)
+    except RecursionError:
+        raise ProtocolError("a value nested too deeply") from None
+    except (TypeError, ValueError) as err:  # e.g. an integer of more digits than Python converts
+        raise ProtocolError(f"a malformed value: {err}") from None
+
+
+def _decode(data: Any) -> Any:
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v) for v in data]
+        return [_decode(v) for v in data]
     if not isinstance(data, dict) or len(data) == 0:
         raise ProtocolError(f"unexpected value {type(data).__name__}")
     if "__array__" in data:
@@ -103,9 +112,9 @@ def decode(data: Any) -> Any:
     if rest:
         raise ProtocolError("unexpected object")
     if key == "__tuple__" and isinstance(inner, list):
-        return tuple(decode(v) for v in inner)
+        return tuple(_decode(v) for v in inner)
     if key == "__dict__" and isinstance(inner, dict):
-        return {str(k): decode(v) for k, v in inner.items()}
+        return {str(k): _decode(v) for k, v in inner.items()}
     if key == "__scalar__" and isinstance(inner, dict):
         array = _array(inner)
         if array.shape != ():
@@ -116,7 +125,7 @@ def decode(data: Any) -> Any:
     if key == "__opaque__" and isinstance(inner, str):
         return Opaque(inner[:80])
     if key == "__gradient__" and isinstance(inner, list) and len(inner) == 2:
-        A, c = (decode(v) for v in inner)
+        A, c = (_decode(v) for v in inner)
         return QuadraticGradient(A, c)
     raise ProtocolError(f"unexpected object {key!r}")
 
@@ -152,8 +161,8 @@ def parse(body: bytes) -> dict:
     """The message of a frame's body; ProtocolError unless it is a JSON object."""
     try:
         message = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("a message that is not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ProtocolError("a message that is not JSON, or nested too deeply") from None
     if not isinstance(message, dict):
         raise ProtocolError("a message that is not an object")
     return message

@@ -51,19 +51,24 @@ def grade(
     first check (nothing is started, and ``spawned``, a sandbox process started ahead by ``prestart``,
     is ended).
     """
-    spec = find_spec(name)
-    if os.name != "posix":
-        raise DlpathError("checking practice files needs Linux or macOS for now (the sandbox relies on POSIX)")
-    path = Path(path)
+    try:
+        spec = find_spec(name)
+        if os.name != "posix":
+            raise DlpathError("checking practice files needs Linux or macOS for now (the sandbox relies on POSIX)")
+        path = Path(path)
+        early = _before_running(spec, path)
+        reference = importlib.import_module(spec.module)
+    except BaseException:
+        if spawned is not None:
+            spawned.end()
+        raise
+    if early is not None:
+        if spawned is not None:
+            spawned.end()
+        return early
     started = time.monotonic()
-    reference = importlib.import_module(spec.module)
     box = Sandbox(spec.package, reference, time_limit=time_limit, memory_limit=memory_limit)
     try:
-        early = _before_running(spec, path)
-        if early is not None:
-            if spawned is not None:
-                spawned.end()
-            return early
         try:
             box.start(path.resolve().parent, spawned)
         except Stopped as stop:

@@ -38,7 +38,7 @@ class Stopped(Exception):  # noqa: N818 - an event, not an error of the grader
 class Raised:
     """What the learner's function raised instead of returning, described where it happened."""
 
-    kind: str  # missing, not_callable, not_implemented, exit, recursion, memory, error
+    kind: str  # missing, not_callable, not_implemented, exit, recursion, memory, too_large, error
     summary: str  # ``ValueError: bad shape (line 12: ...)``, or for not_callable what the name holds
     where: str  # `` (line 12: return ...)`` or ""
     line: str  # `` (line 12)`` or ""
@@ -308,8 +308,8 @@ class LocalLearner:
     def _reference_function(self, name: str) -> Callable:
         reference = getattr(self.reference, name)
 
-        def call_reference(*args: Any) -> Any:
-            return codec.roundtrip(reference(*codec.roundtrip(args)))
+        def call_reference(*args: Any, **kwargs: Any) -> Any:
+            return codec.roundtrip(reference(*codec.roundtrip(args), **codec.roundtrip(kwargs)))
 
         return call_reference
 

@@ -52,7 +52,11 @@ class Spawned:
 
 
 def spawn(package: str, cwd: Path, *, time_limit: float, memory_limit: int | None) -> Spawned:
-    """Start the worker for the exercise ``package`` in ``cwd``, limited; OSError if it cannot start."""
+    """Start the worker for the exercise ``package`` in ``cwd``, limited; OSError if it cannot start.
+
+    Call it from a thread that lives until the run ends: Linux sends the death signal when the thread
+    that started the process ends, not only the whole grader.
+    """
     from importlib.util import find_spec
 
     found = find_spec(package)

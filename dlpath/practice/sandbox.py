@@ -228,7 +228,10 @@ class Sandbox:
             raise self._stop("the grader received a request it did not expect: did your code write to its pipes?")
         try:
             args = codec.decode(request.get("args"))
-            value = getattr(self.reference, name)(*args)
+            kwargs = codec.decode(request.get("kwargs") or {"__dict__": {}})
+            if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+                raise TypeError("malformed arguments")
+            value = getattr(self.reference, name)(*args, **kwargs)
             answer: dict[str, Any] = {"value": codec.encode(value)}
         except Exception as exc:  # noqa: BLE001 - the reference on the learner's values: reported to its caller
             answer = {"error": f"{type(exc).__name__}: {exc}"}

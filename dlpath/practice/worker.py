@@ -81,7 +81,12 @@ def _serve(request_fd: int, reply_fd: int) -> None:
                 substitutes=substitutes,
             )
             _flush()
-            codec.write_frame(reply_fd, {"id": request.get("id"), **data})
+            try:
+                codec.write_frame(reply_fd, {"id": request.get("id"), **data})
+            except codec.ProtocolError:  # a value far larger than any check needs
+                too_large = f"over {codec.MAX_FRAME // 2**20} MiB as data"
+                raised = {"kind": "too_large", "summary": too_large, "where": "", "line": ""}
+                codec.write_frame(reply_fd, {"id": request.get("id"), "raised": raised})
         else:
             return
 
@@ -90,8 +95,8 @@ def _callback(name: str, request_fd: int, reply_fd: int):  # noqa: ANN202 - a fu
     """A stand-in for the learner's ``name`` that asks the grader to run the reference's instead."""
     from dlpath.practice import codec
 
-    def reference(*args):  # noqa: ANN202 - whatever the reference returns
-        codec.write_frame(reply_fd, {"callback": name, "args": codec.encode(args)})
+    def reference(*args, **kwargs):  # noqa: ANN202 - whatever the reference returns
+        codec.write_frame(reply_fd, {"callback": name, "args": codec.encode(args), "kwargs": codec.encode(kwargs)})
         answer = codec.read_frame(request_fd)
         if answer is None:
             os._exit(0)  # the grader is gone
