@@ -251,6 +251,12 @@ def test_command_trains_and_draws_then_json_gives_the_figures():
     assert 0.8 < figures["test_accuracy"] <= 1.0 and figures["final_loss"] > 0
 
 
+def test_training_options_are_refused_with_the_walkthrough():
+    result = run("--walkthrough", "--epochs", "3", "--seed", "2")
+    assert result.exit_code == 2
+    assert "--epochs, --seed cannot be used with --walkthrough" in result.output
+
+
 def test_walkthrough_prints_every_number():
     result = run("--walkthrough")
     assert result.exit_code == 0, result.output

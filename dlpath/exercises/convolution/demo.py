@@ -48,6 +48,14 @@ def run(
 ) -> dict:
     """Train and show the CNN, or the walkthrough; the run's figures (recorded, and printed by --json)."""
     if walkthrough:
+        given = {"epochs": epochs, "filters": filters, "kernel": kernel, "batch_size": batch_size, "lr": lr,
+                 "momentum": momentum, "decay": decay, "seed": seed}
+        changed = [o.flag for o in OPTIONS if o.name in given and given[o.name] != o.default]
+        if changed:
+            raise ExerciseError(
+                f"{', '.join(changed)} cannot be used with --walkthrough, which computes one fixed 4x4 example by"
+                f" hand: drop {'it' if len(changed) == 1 else 'them'}, or drop --walkthrough to train the CNN"
+            )
         return _walkthrough(out)
     whole(epochs, "--epochs", 1, MAX_EPOCHS)
     whole(filters, "--filters", 1, MAX_FILTERS)
