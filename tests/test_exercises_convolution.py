@@ -4,6 +4,7 @@ versions, the walkthrough against hand-computed numbers, and the command."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -293,3 +294,22 @@ def test_the_allocator_setting_applies_on_glibc_and_is_skipped_elsewhere(monkeyp
     assert done == ("True" if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc" else "False")
     monkeypatch.setattr(allocator.sys, "platform", "darwin")
     assert allocator.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("colour", [True, False])
+def test_views_draw_in_colour_and_plain_text(colour: bool):
+    import io
+
+    from rich.console import Console
+
+    from dlpath.exercises.convolution import views
+
+    console = Console(file=io.StringIO(), force_terminal=colour, no_color=not colour, width=120)
+    params = cnn.init_cnn((1, 8, 8), 10, filters=3, seed=0)
+    image = np.random.default_rng(0).random((1, 8, 8))
+    console.print(views.filters(params["w1"]))
+    console.print(views.feature_maps(cnn.feature_maps(params, image), 3, 5))
+    console.print(views.walkthrough(wt.walkthrough()), crop=False)
+    drawn = re.sub(r"\x1b\[[0-9;]*m", "", console.file.getvalue())  # the text without its colours
+    assert "filter 3" in drawn and "After the max-pool 2x2: 3 maps of 4x4" in drawn and "◀" in drawn
+    assert "out[2,2] = 0·1 + 2·0 + 1·(-1) + 3·2 + 1 = 6" in drawn

@@ -301,3 +301,20 @@ def test_bad_text_file_is_one_clear_line(tmp_path: Path):
     assert result.exit_code == 2
     assert "error: --text" in result.output and "looks like a binary file" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("colour", [True, False])
+def test_views_draw_in_colour_and_plain_text_and_never_pass_control_characters(colour: bool):
+    import io
+
+    from rich.console import Console
+
+    from dlpath.exercises.rnn import views
+
+    console = Console(file=io.StringIO(), force_terminal=colour, no_color=not colour, width=100)
+    console.print(views.sample(0, 3.2, "abc\x1b[2Jdef\x07"))
+    console.print(views.gradient_flow(gradient_flow.demonstration()))
+    console.print(views.loss_curve([3.0, 2.0, 1.0, 0.5]))
+    drawn = console.file.getvalue()
+    assert "abc[2Jdef" in drawn and "\x1b[2J" not in drawn and "\x07" not in drawn  # ESC and BEL dropped
+    assert "vanilla RNN, small Whh" in drawn and "LSTM" in drawn
