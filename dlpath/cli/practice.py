@@ -196,7 +196,8 @@ def _check_lines(result: CheckResult) -> list[Text]:
 
     name = common.clean(result.name)
     if result.passed:
-        return [Text.assemble(("  pass     ", "green"), (name, ""))]
+        note = f": {common.clean(result.message)}" if result.message else ""
+        return [Text.assemble(("  pass     ", "green"), (name, ""), (note, "dim"))]
     if not result.ran:
         why = common.clean(result.message).removeprefix("not run: ")
         return [Text.assemble(("  not run  ", "yellow"), (name, ""), (f": {why}", "dim"))]

@@ -91,6 +91,23 @@ EXERCISES: dict[str, Exercise] = {
             data=DIGITS_DATA,
         ),
         Exercise(
+            name="convolution",
+            package="dlpath.exercises.convolution",
+            description="Convolution, max-pooling and ReLU forward and backward: a small CNN learns the 8x8 digits"
+            " live, its filters and feature maps drawn; one 4x4 convolution by hand (--walkthrough).",
+            step=5,
+            resource_ids=("cs231n-convolutional-networks", "nielsen-nndl-chapter-6", "olah-conv-nets-modular"),
+            data=DIGITS_DATA,
+        ),
+        Exercise(
+            name="rnn",
+            package="dlpath.exercises.rnn",
+            description="A character-level RNN (min-char-rnn) or LSTM (--cell lstm) learns the Zen of Python or"
+            " your text, sampling as it goes; vanishing and exploding gradients through time, measured.",
+            step=6,
+            resource_ids=("karpathy-rnn-effectiveness", "olah-understanding-lstms"),
+        ),
+        Exercise(
             name="autoencoder",
             package="dlpath.exercises.autoencoder",
             description="A denoising autoencoder learns the 8x8 digits by undoing masking noise: reconstructions,"

@@ -76,10 +76,10 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One named check; ``run`` raises Failed when the learner's code is wrong."""
+    """One named check; ``run`` raises Failed when the learner's code is wrong (and may return a note when not)."""
 
     name: str
-    run: Callable[[Context], None]
+    run: Callable[[Context], str | None]
 
 
 # --------------------------------------------------------------------------- calling the learner's code
@@ -275,7 +275,7 @@ def plan(checks: tuple[Check, ...]) -> tuple[str, ...]:
 def run_check(check: Check, ctx: Context) -> CheckResult:
     """Run one check; its result (a Failed becomes a failed result, anything else unexpected too)."""
     try:
-        check.run(ctx)
+        note = check.run(ctx)  # a check may pass with a note (e.g. which of two right answers the learner chose)
     except Failed as failed:
         return failed.result(check.name)
     except Stopped:
@@ -287,4 +287,4 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
             message=f"could not be graded: the values returned made the "
             f"check fail with {describe_exception(exc, ctx.path)}",
         )
-    return CheckResult(check.name, passed=True)
+    return CheckResult(check.name, passed=True, message=note if isinstance(note, str) else "")
