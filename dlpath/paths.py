@@ -10,6 +10,8 @@ from dlpath.errors import DlpathError
 HOME_ENV = "DLPATH_HOME"
 CATALOG_ENV = "DLPATH_CATALOG"
 NO_EXTRAS_ENV = "DLPATH_NO_EXTRAS"
+DEBUG_ENV = "DLPATH_DEBUG"
+WAYBACK_API_ENV = "DLPATH_WAYBACK_API"
 
 _YES = ("1", "true", "yes", "on")
 _NO = ("", "0", "false", "no", "off")
@@ -80,3 +82,13 @@ def extras_hidden(explicit: bool = False) -> bool:
 def installed_copy(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a file inside the installed package's data (not a source checkout's ``data/``)."""
     return Path(os.path.realpath(path)).is_relative_to(_PACKAGE_DIR / "data")
+
+
+def debug_requested() -> bool:
+    """Whether ``$DLPATH_DEBUG`` asks for tracebacks (any value but empty, 0, false, no)."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def wayback_api_override() -> str | None:
+    """The Wayback availability API named by ``$DLPATH_WAYBACK_API`` (tests point it at a local server)."""
+    return os.environ.get(WAYBACK_API_ENV) or None

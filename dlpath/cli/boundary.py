@@ -7,13 +7,14 @@ import os
 import sys
 
 from dlpath.errors import ExitCode
+from dlpath.paths import debug_requested
 
 BROKEN_PIPE = 1  # the reader went away (``| head``): as Rich and Click end in that case
 
 
 def debug_from_environment() -> bool:
-    """Whether ``DLPATH_DEBUG`` asks for tracebacks (any value but empty, 0, false, no)."""
-    return os.environ.get("DLPATH_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+    """Whether ``DLPATH_DEBUG`` asks for tracebacks (read in dlpath.paths, like every dlpath variable)."""
+    return debug_requested()
 
 
 def flush_stdout() -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
+from dlpath.paths import wayback_api_override
+
 DEFAULT_API = "https://archive.org/wayback/available"
-API_ENV = "DLPATH_WAYBACK_API"
 LOOKUPS_AT_ONCE = 4  # archive.org is one host: the same politeness as --per-host's default
 
 
 def wayback_api(explicit: str | None = None) -> str:
     """The availability API to ask: ``--wayback-api``, else ``$DLPATH_WAYBACK_API``, else archive.org's."""
-    return explicit or os.environ.get(API_ENV) or DEFAULT_API
+    return explicit or wayback_api_override() or DEFAULT_API
 
 
 def snapshot_from(data: object) -> str | None:
