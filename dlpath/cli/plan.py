@@ -142,7 +142,8 @@ def plan(
 
     if making:
         settings = _settings(saved, hours_per_week, start, days, with_optional, today)
-        items = plan_items(catalog.resources, states, with_optional=settings.with_optional)
+        # the prerequisite (step 0) is optional like the extras: planned first, only with --with-optional
+        items = plan_items(catalog.prerequisites + catalog.resources, states, with_optional=settings.with_optional)
         if not items:
             more = "" if settings.with_optional else " (optional ones aside: add --with-optional to plan them)"
             Writer().paragraph((f"Nothing to plan: every reading is done or skipped{more}.", "")).flush()
