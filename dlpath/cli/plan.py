@@ -67,7 +67,7 @@ def _write_ics(
     gone = {uid: day for uid, day in saved.exported.items() if uid not in current}
     stamp = datetime.now(UTC).replace(microsecond=0)
     sequence = int((stamp - _EPOCH).total_seconds() // 60)  # rises with every export, so calendars update
-    urls = {r.id: r.url for r in catalog.resources}
+    urls = {r.id: r.url for r in catalog.all_resources}  # the prerequisite too, when planned
     data = to_ical(sessions, items, namespace=space, title=catalog.title, urls=urls, stamp=stamp,
                    sequence=sequence, cancelled=gone)
     try:
