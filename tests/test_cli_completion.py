@@ -111,4 +111,5 @@ def test_the_completion_code_loads_only_when_completing():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
     assert result.stderr.endswith("NOT LOADED"), result.stderr
-    assert "Next:" in result.stdout
+    # a fresh start: 'next' ran and offered the catalogue's optional prerequisite first
+    assert result.stdout.startswith("Before you start (optional): "), result.stdout

@@ -309,3 +309,24 @@ def test_a_new_plan_keeps_what_the_options_leave_out():
     data = json.loads(run("plan", "--without-optional", "--start", monday, "--json").output)
     assert data["settings"]["hours_per_week"] == 3 and data["settings"]["with_optional"] is False
     assert "gradient-notes" not in {r["id"] for s in data["sessions"] for r in s["readings"]}
+
+
+def test_the_plan_takes_required_readings_and_the_prerequisite_and_extras_only_with_optional(
+    monkeypatch, fixtures, tmp_path
+):
+    monkeypatch.setenv("DLPATH_CATALOG", str(fixtures / "catalogs" / "with-extras.yaml"))
+    start = next_monday().isoformat()
+    planned = lambda data: [rid for _, readings in sessions(data) for rid, _ in readings]  # noqa: E731
+    data = json.loads(run("plan", "-H", "80", "--days", "mon", "--start", start, "--json").output)
+    # required only: no prerequisite, no optional or added reading, the dated install guide is still required
+    assert list(dict.fromkeys(planned(data))) == ["old-install", "classic-paper", "guessed-post"]
+    data = json.loads(run("plan", "-H", "80", "--days", "mon", "--start", start, "--with-optional", "--json").output)
+    assert list(dict.fromkeys(planned(data))) == [
+        "before-reading", "old-install", "classic-paper", "modern-video", "guessed-post", "big-book", "modern-blog",
+    ]
+    # in the calendar, the prerequisite's event links to it like every other reading's
+    ics = tmp_path / "plan.ics"
+    run("plan", "--ics", str(ics))
+    first = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")[0]
+    assert str(first["summary"]).startswith("0.1 Before Reading (")
+    assert str(first.get("url")) == "https://example.org/before"

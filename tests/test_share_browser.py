@@ -165,17 +165,23 @@ def test_the_page_shows_every_step_and_resource_with_its_state_and_link_at_phone
         finish(process)
 
     assert page.h1 == f"Progress: {catalog.title}"
-    assert [h for h in page.h2 if h.startswith("Step ")] == [f"Step {s.number}: {s.title}" for s in catalog.steps]
+    # the optional prerequisite comes first, in its own section, then the seven steps
+    assert [h for h in page.h2 if h.startswith(("Step ", "Before"))] == [
+        "Before you start (optional)", *(f"Step {s.number}: {s.title}" for s in catalog.steps)
+    ]
     assert "Study plan" in page.h2
-    assert [r["id"] for r in page.resources] == [r.id for r in catalog.resources]
+    assert catalog.prerequisites
+    assert [r["id"] for r in page.resources] == [r.id for r in catalog.all_resources]
     words = {"not-started": "To do", "in-progress": "In progress", "done": "Done", "skipped": "Skipped"}
-    for shown, resource in zip(page.resources, catalog.resources, strict=True):
+    for shown, resource in zip(page.resources, catalog.all_resources, strict=True):
         state = states.get(resource.id, "not-started")
         assert shown["class"] == state
         assert shown["text"].startswith(f"{words[state]} {resource.label} {resource.title}")
         assert resource.kind in shown["text"]
         assert shown["href"] == resource.url  # the link goes where the catalogue says
         assert ("Optional" in shown["text"]) == resource.optional
+        assert ("Added by dlpath" in shown["text"]) == resource.added
+        assert ("Dated" in shown["text"]) == (resource.dated is not None)
     assert page.scripts == 0 and page.images == 0
     assert all(link.startswith(("http://", "https://")) for link in page.links)
 

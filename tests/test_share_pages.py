@@ -80,9 +80,11 @@ def test_markdown_shows_hostile_text_literally_with_working_links_and_checkboxes
     lines = page.splitlines()
     assert any(line.startswith("- [x] 1.1 ") for line in lines)  # done: ticked
     skipped = next(line for line in lines if line.startswith("- [ ] 1.2 "))
-    assert skipped.endswith("**skipped**") and "~~[" in skipped
+    assert skipped.endswith("(video, 50 min, optional) **skipped**") and "~~[" in skipped
     assert any(line.startswith("- [ ] 2.1 ") and "(paper, 40 min)" in line for line in lines)
-    assert "67%" in page and "25 min done, 40 min left" in page
+    # the totals count the two required resources; the skipped optional one is counted apart
+    assert "**50%**: 1 of 2 required resources done or skipped (1 done, 0 skipped); 25 min done, 40 min left." in page
+    assert "Optional, not counted above: 1 of 1 done or skipped; 0 min done, 0 min left." in page
 
 
 def test_markdown_per_step_bars_time_and_plan(fixtures):
@@ -97,10 +99,15 @@ def test_markdown_per_step_bars_time_and_plan(fixtures):
     assert "3 h a week on mon, wed, sat, from 2 March 2026. On plan; on track to finish 9 March." in shown
     assert "Wed 4 March 2026: 2.1 Plain reading (40 min)" in shown
     step_lines = [line for line in page.splitlines() if "done or skipped;" in line and line.startswith("`")]
+    # the bars count the required resources; step 1's optional notes are counted on their own line
     assert step_lines == [
-        "`██████████░░░░░░░░░░` 1 of 2 done or skipped; 20 min left",
-        "`░░░░░░░░░░░░░░░░░░░░` 0 of 1 done or skipped; 30 min left",
+        "`████████████████████` 1 of 1 required done or skipped; complete",
+        "`░░░░░░░░░░░░░░░░░░░░` 0 of 1 required done or skipped; 30 min left",
     ]
+    assert [line for line in page.splitlines() if line.startswith("Optional:")] == [
+        "Optional: 0 of 1 done or skipped; 20 min left",
+    ]
+    assert "## Before you start" not in page  # this catalogue has no prerequisite
 
 
 def test_html_is_one_self_contained_accessible_page(fixtures):
@@ -132,17 +139,63 @@ def test_html_states_and_markers_are_words(fixtures):
 
 def test_a_dated_resource_is_marked_in_both_pages(fixtures):
     # the catalogue may say what has aged about a resource ('dated'); the pages show it, escaped
-    from types import SimpleNamespace
-
     catalog = load_catalog(fixtures / "catalogs" / "minimal-valid.yaml")
-    first = catalog.steps[0].resources[0]
-    aged = SimpleNamespace(**first._asdict(), label=first.label, dated="Theano <ended> in 2017 & more.")
+    aged = catalog.steps[0].resources[0]._replace(dated="Theano <ended> in 2017 & more.")
     step = catalog.steps[0]._replace(resources=(aged, *catalog.steps[0].resources[1:]))
     catalog = catalog._replace(steps=(step, *catalog.steps[1:]))
     summary = summarise(catalog, Snapshot({}, frozenset(), None, {}), TODAY)
     page = html.render(catalog, {}, summary, today=TODAY)
-    assert '<span class="marker">Dated</span>' in page
+    # a marker whose tooltip is the sentence, and the sentence in full below, escaped both times
+    assert '<span class="marker" title="Theano &lt;ended&gt; in 2017 &amp; more.">Dated</span>' in page
     assert "<strong>Dated:</strong> Theano &lt;ended&gt; in 2017 &amp; more.</div>" in page
-    assert page.count('class="marker">Dated<') == 1
+    assert page.count(">Dated</span>") == 1
     text = markdown.render(catalog, {}, summary, today=TODAY)
+    assert "- [ ] 1.1 [Intro Video](<https://example.org/video>) (video, 10 min, dated)  \n" in text
     assert "*Dated:* Theano \\<ended\\> in 2017 \\& more\\." in text
+
+
+def test_the_pages_follow_the_catalogue_model_prerequisite_optional_added_and_dated_apart(fixtures):
+    # required: old-install 30 (dated), classic-paper 60 (done), guessed-post 20; optional: modern-video 40
+    # (added, skipped), big-book 3000, modern-blog 25 (added); before you start: before-reading 15 (done)
+    states = {"before-reading": "done", "classic-paper": "done", "modern-video": "skipped"}
+    _, page = render(markdown, fixtures, states, name="with-extras.yaml")
+    lines = page.splitlines()
+    assert "`███████░░░░░░░░░░░░░` **33%**: 1 of 3 required resources done or skipped (1 done, 0 skipped);" \
+           " 1 h done, 50 min left." in lines
+    assert "Optional, not counted above: 1 of 3 done or skipped; 0 min done, 50 h 25 min left." in lines
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == ["## Before you start (optional)", "## Step 1: First Step", "## Step 2: Second Step"]
+    assert "1 of 1 done or skipped; complete. Never required." in lines
+    assert "- [x] 0.1 [Before Reading](<https://example.org/before>) (blog, 15 min, optional)" in lines
+    # the dated sentence follows on its own line (a hard line break: two spaces)
+    assert "- [ ] 1.1 [Old Install Guide](<https://example.org/install>) (docs, 30 min, dated)  " in lines
+    assert "  *Dated:* The library is gone; install a current one instead\\." in lines
+    assert "- [ ] 1.3 ~~[Modern Video](<https://example.org/modern>)~~ (video, 40 min, optional, added by dlpath)" \
+           " **skipped**" in lines
+    assert "- [ ] 2.3 [Modern Blog](<https://example.org/modern-blog>) (blog, 25 min, optional, added by dlpath)" \
+           in lines
+    assert [line for line in lines if "required done or skipped;" in line or line.startswith("Optional:")] == [
+        "`██████████░░░░░░░░░░` 1 of 2 required done or skipped; 30 min left",
+        "Optional: 1 of 1 done or skipped; complete",
+        "`░░░░░░░░░░░░░░░░░░░░` 0 of 1 required done or skipped; 20 min left",
+        "Optional: 0 of 2 done or skipped; 50 h 25 min left",
+    ]
+
+    _, page = render(html, fixtures, states, name="with-extras.yaml")
+    shown = seen(page)
+    text = " ".join(shown.text.split())
+    assert re.findall(r"<h2 [^>]*>([^<]*)</h2>", page) == [
+        "Before you start (optional)", "Step 1: First Step", "Step 2: Second Step",
+    ]
+    assert 'aria-valuenow="1" aria-valuetext="33%, 1 of 3 required resources done or skipped"' in page
+    assert "Required: 1 done, 0 skipped, 2 to go; 1 h done, 50 min left." in text
+    assert "Optional, not counted above: 1 of 3 done or skipped; 0 min done, 50 h 25 min left." in text
+    assert "1 of 1 done or skipped; complete. Never required." in text
+    assert "Done 0.1 Before ReadingOptional" in text
+    assert "To do 1.1 Old Install GuideDated" in text
+    assert '<span class="marker" title="The library is gone; install a current one instead.">Dated</span>' in page
+    assert "Skipped 1.3 Modern VideoOptionalAdded by dlpath" in text
+    assert "To do 2.2 Big BookOptionalbook · 50 h" in text  # optional, but not added: no "Added by dlpath"
+    assert "1 of 2 required done or skipped, 30 min left" in text
+    assert "Optional: 1 of 1 done or skipped, complete" in text
+    assert "Optional: 0 of 2 done or skipped, 50 h 25 min left" in text

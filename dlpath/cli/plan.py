@@ -67,7 +67,7 @@ def _write_ics(
     gone = {uid: day for uid, day in saved.exported.items() if uid not in current}
     stamp = datetime.now(UTC).replace(microsecond=0)
     sequence = int((stamp - _EPOCH).total_seconds() // 60)  # rises with every export, so calendars update
-    urls = {r.id: r.url for r in catalog.resources}
+    urls = {r.id: r.url for r in catalog.all_resources}  # the prerequisite too, when planned
     data = to_ical(sessions, items, namespace=space, title=catalog.title, urls=urls, stamp=stamp,
                    sequence=sequence, cancelled=gone)
     try:
@@ -142,7 +142,8 @@ def plan(
 
     if making:
         settings = _settings(saved, hours_per_week, start, days, with_optional, today)
-        items = plan_items(catalog.resources, states, with_optional=settings.with_optional)
+        # the prerequisite (step 0) is optional like the extras: planned first, only with --with-optional
+        items = plan_items(catalog.prerequisites + catalog.resources, states, with_optional=settings.with_optional)
         if not items:
             more = "" if settings.with_optional else " (optional ones aside: add --with-optional to plan them)"
             Writer().paragraph((f"Nothing to plan: every reading is done or skipped{more}.", "")).flush()

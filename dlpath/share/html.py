@@ -8,15 +8,17 @@ and spells out each link's address. Each state is a word, never only a colour or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from dlpath.share import STATE_WORDS, SharedPlan, dated_note, safe_url
+from dlpath.progress.summary import Tally
+from dlpath.share import BEFORE_HEADING, STATE_WORDS, SharedPlan, dated_note, markers, safe_url
 
 if TYPE_CHECKING:
-    from dlpath.catalog import Catalog
+    from dlpath.catalog import Catalog, Resource
+    from dlpath.progress.summary import Summary
 
 _STYLE = """
 :root { color-scheme: light dark;
@@ -91,12 +93,13 @@ def _meter(settled: int, total: int, caption: str, label: str) -> str:
 def render(
     catalog: Catalog,
     states: Mapping[str, str],
-    summary: object,
+    summary: Summary,
     *,
     today: date,
     plan: SharedPlan | None = None,
 ) -> str:
-    """The whole page; ``summary`` as for ``dlpath.share.markdown.render``."""
+    """The whole page; ``summary`` as for ``dlpath.share.markdown.render`` (required resources in the bars,
+    optional ones and the prerequisite counted apart)."""
     from dlpath.plan.schedule import day_text, short_day_text
     from dlpath.views import duration
 
@@ -125,14 +128,18 @@ def render(
         _meter(
             overall.settled,
             overall.total,
-            f"{overall.settled} of {overall.total} resources done or skipped",
-            "Overall progress",
+            f"{overall.settled} of {overall.total} required resources done or skipped",
+            "Overall progress (required resources)",
         ),
-        f"<p>{overall.done} done, {overall.skipped} skipped, {overall.total - overall.settled} to go;"
+        f"<p>Required: {overall.done} done, {overall.skipped} skipped, {overall.total - overall.settled} to go;"
         f" {_e(duration(overall.minutes_done))} done, {_e(duration(overall.minutes_left))} left.</p>",
-        "</header>",
-        "<main>",
     ]
+    extra = summary.optional_overall
+    if extra.total:
+        parts.append(f'<p class="optional-count">Optional, not counted above: {extra.settled} of {extra.total}'
+                     f" done or skipped; {_e(duration(extra.minutes_done))} done,"
+                     f" {_e(duration(extra.minutes_left))} left.</p>")
+    parts += ["</header>", "<main>"]
     if plan is not None:
         parts += ['<section aria-labelledby="plan">', '<h2 id="plan">Study plan</h2>',
                   f"<p>{_e(plan.settings)}.</p>", f"<p><strong>{_e(plan.pace)}</strong></p>"]
@@ -150,17 +157,33 @@ def render(
                     )
             parts.append("</tbody></table>")
         parts.append("</section>")
-    for step, t in zip(catalog.steps, summary.steps, strict=True):
+    if catalog.before is not None and summary.before is not None:
+        before = summary.before
+        parts += [
+            '<section aria-labelledby="before-you-start">',
+            f'<h2 id="before-you-start">{BEFORE_HEADING}</h2>',
+            f'<p class="muted">{_e(catalog.before.summary)}</p>',
+            f"<p>{before.settled} of {before.total} done or skipped; {_e(_left(before, duration))}."
+            " Never required.</p>",
+            '<ul class="resources">',
+        ]
+        for resource in catalog.before.resources:
+            parts.append(_resource(resource, states.get(resource.id, "not-started"), duration))
+        parts += ["</ul>", "</section>"]
+    optional_steps = summary.optional_steps or (Tally(),) * len(catalog.steps)
+    for step, t, extra in zip(catalog.steps, summary.steps, optional_steps, strict=True):
         heading = f"step-{step.number}"
-        left = f"{duration(t.minutes_left)} left" if t.minutes_left else "complete"
         parts += [
             f'<section aria-labelledby="{heading}">',
             f'<h2 id="{heading}">Step {step.number}: {_e(step.title)}</h2>',
             f'<p class="muted">{_e(step.summary)}</p>',
-            _meter(t.settled, t.total, f"{t.settled} of {t.total} done or skipped, {left}",
-                   f"Step {step.number} progress"),
-            '<ul class="resources">',
+            _meter(t.settled, t.total, f"{t.settled} of {t.total} required done or skipped, {_left(t, duration)}",
+                   f"Step {step.number} progress (required resources)"),
         ]
+        if extra.total:
+            parts.append(f'<p class="optional-count">Optional: {extra.settled} of {extra.total} done or skipped,'
+                         f" {_e(_left(extra, duration))}</p>")
+        parts.append('<ul class="resources">')
         for resource in step.resources:
             parts.append(_resource(resource, states.get(resource.id, "not-started"), duration))
         parts += ["</ul>", "</section>"]
@@ -174,22 +197,27 @@ def render(
     return "\n".join(parts) + "\n"
 
 
-def _resource(resource: object, state: str, duration) -> str:  # noqa: ANN001 - the duration formatter
+def _left(t: Tally, duration: Callable[[int], str]) -> str:
+    return f"{duration(t.minutes_left)} left" if t.minutes_left else "complete"
+
+
+def _resource(resource: Resource, state: str, duration: Callable[[int], str]) -> str:
+    """One resource: its state in words, label, linked title, markers (the dated one with its sentence as a
+    tooltip, and in full below), kind, time and authors."""
     url = safe_url(resource.url)
     title = f'<span class="title">{_e(resource.title)}</span>'
     if url:
         title = f'<a class="title" href="{_e(url)}">{_e(resource.title)}</a>'
-    markers = ""
-    if resource.optional:
-        markers += '<span class="marker">Optional</span>'
     dated = dated_note(resource)
-    if dated:
-        markers += '<span class="marker">Dated</span>'
+    shown = ""
+    for word in markers(resource):
+        hint = f' title="{_e(dated)}"' if word == "dated" else ""
+        shown += f'<span class="marker"{hint}>{_e(word[0].upper() + word[1:])}</span>'
     authors = ", ".join(resource.authors)
     line = [
         f'<li class="{state}" data-resource="{_e(resource.id)}" data-state="{state}">',
         f'<span class="state">{STATE_WORDS[state]}</span> <span class="label">{_e(resource.label)}</span> {title}'
-        f"{markers}",
+        f"{shown}",
         f'<div class="details">{_e(resource.kind)} · {_e(duration(resource.minutes))}'
         f"{' · by ' + _e(authors) if authors else ''}</div>",
     ]

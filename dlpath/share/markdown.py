@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
 from dlpath.plan.schedule import WEEKDAY_NAMES, day_text
-from dlpath.share import STATE_WORDS, SharedPlan, dated_note, safe_url
+from dlpath.progress.summary import Tally
+from dlpath.share import BEFORE_HEADING, STATE_WORDS, SharedPlan, dated_note, markers, safe_url
 
 if TYPE_CHECKING:
-    from dlpath.catalog import Catalog
+    from dlpath.catalog import Catalog, Resource
+    from dlpath.progress.summary import Summary
 
 # Every ASCII punctuation mark CommonMark lets a backslash escape that could start markup here.
 _MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&:])")
@@ -42,13 +44,14 @@ def _day(day: date) -> str:
 def render(
     catalog: Catalog,
     states: Mapping[str, str],
-    summary: object,
+    summary: Summary,
     *,
     today: date,
     plan: SharedPlan | None = None,
 ) -> str:
-    """The whole page. ``summary`` has ``steps`` and ``overall`` tallies (``settled``, ``total``, ``percent``,
-    ``done``, ``skipped``, ``minutes_done``, ``minutes_left``) as ``dlpath.progress.summarise`` makes them."""
+    """The whole page, from ``summary`` as ``dlpath.progress.summarise`` makes it: the bars and times count
+    the required resources (``steps``, ``overall``); the optional ones (``optional_steps``,
+    ``optional_overall``) and the prerequisite (``before``) are counted apart."""
     from dlpath.views import duration
 
     overall = summary.overall
@@ -62,9 +65,13 @@ def render(
     out += [
         "",
         f"`{bar(overall.settled, overall.total)}` **{overall.percent:.0f}%**: {overall.settled} of {overall.total}"
-        f" resources done or skipped ({overall.done} done, {overall.skipped} skipped);"
+        f" required resources done or skipped ({overall.done} done, {overall.skipped} skipped);"
         f" {duration(overall.minutes_done)} done, {duration(overall.minutes_left)} left.",
     ]
+    extra = summary.optional_overall
+    if extra.total:
+        out += ["", f"Optional, not counted above: {extra.settled} of {extra.total} done or skipped;"
+                    f" {duration(extra.minutes_done)} done, {duration(extra.minutes_left)} left."]
     if plan is not None:
         out += ["", "## Study plan", "", f"{text(plan.settings)}. {text(plan.pace)}"]
         if plan.weeks:
@@ -74,33 +81,52 @@ def render(
             out += ["", f"Week of {_day(monday)}:", ""]
             for day, readings in days:
                 out.append(f"- {WEEKDAY_NAMES[day.weekday()][:3]} {_day(day)}: {'; '.join(text(r) for r in readings)}")
-    for step, t in zip(catalog.steps, summary.steps, strict=True):
-        left = f"{duration(t.minutes_left)} left" if t.minutes_left else "complete"
+    if catalog.before is not None and summary.before is not None:
+        before = summary.before
+        out += [
+            "",
+            f"## {BEFORE_HEADING}",
+            "",
+            text(catalog.before.summary),
+            "",
+            f"{before.settled} of {before.total} done or skipped; {_left(before, duration)}. Never required.",
+            "",
+        ]
+        out += [_resource(r, states.get(r.id, "not-started"), duration) for r in catalog.before.resources]
+    optional_steps = summary.optional_steps or (Tally(),) * len(catalog.steps)
+    for step, t, extra in zip(catalog.steps, summary.steps, optional_steps, strict=True):
         out += [
             "",
             f"## Step {step.number}: {text(step.title)}",
             "",
             text(step.summary),
             "",
-            f"`{bar(t.settled, t.total)}` {t.settled} of {t.total} done or skipped; {left}",
-            "",
+            f"`{bar(t.settled, t.total)}` {t.settled} of {t.total} required done or skipped; {_left(t, duration)}",
         ]
-        for resource in step.resources:
-            state = states.get(resource.id, "not-started")
-            title = text(resource.title)
-            url = safe_url(resource.url)
-            named = f"[{title}]({link_target(url)})" if url else title
-            if state == "skipped":
-                named = f"~~{named}~~"
-            details = [resource.kind, duration(resource.minutes)]
-            if resource.optional:
-                details.append("optional")
-            line = f"- [{'x' if state == 'done' else ' '}] {resource.label} {named} ({', '.join(details)})"
-            if state in ("in-progress", "skipped"):
-                line += f" **{STATE_WORDS[state].lower()}**"
-            dated = dated_note(resource)
-            if dated:
-                line += f"  \n  *Dated:* {text(dated)}"
-            out.append(line)
+        if extra.total:
+            out += ["", f"Optional: {extra.settled} of {extra.total} done or skipped; {_left(extra, duration)}"]
+        out.append("")
+        out += [_resource(r, states.get(r.id, "not-started"), duration) for r in step.resources]
     out += ["", "---", "", "Made with dlpath."]
     return "\n".join(out) + "\n"
+
+
+def _left(t: Tally, duration: Callable[[int], str]) -> str:
+    return f"{duration(t.minutes_left)} left" if t.minutes_left else "complete"
+
+
+def _resource(resource: Resource, state: str, duration: Callable[[int], str]) -> str:
+    """One checklist line: ticked when done, struck through when skipped, its markers, its dated sentence."""
+    title = text(resource.title)
+    url = safe_url(resource.url)
+    named = f"[{title}]({link_target(url)})" if url else title
+    if state == "skipped":
+        named = f"~~{named}~~"
+    details = [resource.kind, duration(resource.minutes), *markers(resource)]
+    line = f"- [{'x' if state == 'done' else ' '}] {resource.label} {named} ({', '.join(details)})"
+    if state in ("in-progress", "skipped"):
+        line += f" **{STATE_WORDS[state].lower()}**"
+    dated = dated_note(resource)
+    if dated:
+        line += f"  \n  *Dated:* {text(dated)}"
+    return line
