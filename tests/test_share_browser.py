@@ -1,11 +1,14 @@
 """The shared HTML page in a real browser: headless Chromium renders it, and the test reads what a person sees.
 
-Chromium comes from the system's packages (``apt-get install chromium``; ``.ci/run`` installs it). Without
-it these tests fail, naming what to install: a browser test that did not run is never reported as passed.
+Chromium comes from the system's packages (``apt-get install chromium``). ``.ci/run`` installs it and sets
+``DLPATH_REQUIRE_BROWSER=1``, so in CI a missing browser fails these tests. Elsewhere (the README's test
+command on a machine without Chromium) they are reported as skipped, with what to install: a browser test
+that did not run is never reported as passed.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -41,7 +44,10 @@ def find_chromium() -> str | None:
 def chromium() -> str:
     binary = find_chromium()
     if binary is None:
-        pytest.fail("install chromium (apt-get install chromium) to run the browser test", pytrace=False)
+        why = "no Chromium: install it (apt-get install chromium) to run the browser test"
+        if os.environ.get("DLPATH_REQUIRE_BROWSER", "") not in ("", "0"):
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
     return binary
 
 
