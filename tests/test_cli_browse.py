@@ -134,7 +134,7 @@ def test_every_command_is_routed_to_the_module_that_registers_it():
 
     command = typer.main.get_command(app)
     assert set(command.commands) == set(ROUTES)
-    assert modules_for(["--catalog", "x.yaml", "next", "--json"]) == ("progress",)
+    assert modules_for(["--catalog", "x.yaml", "next", "--json"]) == ("reading",)
     assert modules_for(["check-links", "--step", "3"]) == ("links",)
     assert modules_for([]) == ("progress",)
     assert modules_for(["--help"]) == modules_for(["nxt"]) == COMMAND_MODULES  # every module
@@ -150,8 +150,8 @@ def test_console_script_path_loads_only_the_commands_module():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     loaded = proc.stdout.strip().splitlines()[-1]
-    assert "dlpath.cli.progress" in loaded
-    assert not any(f"dlpath.cli.{m}" in loaded for m in ("browse", "exercise", "links", "practice"))
+    assert "dlpath.cli.reading" in loaded
+    assert not any(f"dlpath.cli.{m}'" in loaded for m in ("browse", "exercise", "links", "practice", "progress"))
 
 
 def test_help_lists_every_command_through_the_console_script():

@@ -119,13 +119,13 @@ def _root(
         _without_command(ctx.obj)
 
 
-COMMAND_MODULES = ("browse", "progress", "links", "exercise", "plan", "notes", "share")
+COMMAND_MODULES = ("browse", "reading", "progress", "links", "exercise", "plan", "notes", "share")
 COMPLETE_VAR = "_DLPATH_COMPLETE"  # what Click sets when the shell asks dlpath for completions
 
 # Which module registers each top-level command (a test checks this against the registered app).
 ROUTES = {
     "steps": "browse", "show": "browse", "validate": "browse",
-    "next": "progress", "start": "progress", "done": "progress", "skip": "progress", "undo": "progress",
+    "next": "reading", "start": "progress", "done": "progress", "skip": "progress", "undo": "progress",
     "reset": "progress", "status": "progress", "history": "progress", "progress": "progress",
     "check-links": "links",
     "exercise": "exercise",
