@@ -1,8 +1,10 @@
-"""Load and validate the course catalogue (``data/steps.yaml``) into immutable records.
+"""The course catalogue (``data/steps.yaml``) as immutable records, found by number, id or name.
 
-The rules checked here are the ones ``data/steps.schema.json`` states for editors; a test keeps the
-two in agreement. They are checked by hand rather than with a JSON Schema library so that loading
-stays fast for ``dlpath next`` while still naming every problem by its path in the document.
+Reading the file safely is ``dlpath.catalog_yaml``'s concern and the document's rules (the mirror of
+``data/steps.schema.json``) are ``dlpath.catalog_check``'s; both are imported only when a file is
+parsed, so that ``dlpath next`` with a cached catalogue loads neither (nor PyYAML). The names they
+define that other modules import from here (``KINDS``, ``MAX_FILE_BYTES``, ``Problem``, ...) are
+still found here.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import re
 import zlib  # for the cache file's name: hashlib would cost 5 ms on every start
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dlpath import __version__
 from dlpath.errors import CatalogError, NotFoundError
-from dlpath.files import read_regular_file
 
-KINDS = ("video", "paper", "book", "chapter", "blog", "tutorial", "notes", "slides", "course", "docs", "code")
-PROVENANCES = ("article", "article-page-2", "reconstructed", "added")
+if TYPE_CHECKING:
+    from dlpath.catalog_yaml import Problem
+
 # What each provenance means, in the words the learner reads (dlpath show, next, status).
 PROVENANCE_WORDS = {
     "article": "from the article",
@@ -27,13 +29,27 @@ PROVENANCE_WORDS = {
     "reconstructed": "reconstructed: page 2 of the article could not be recovered",
     "added": "added by dlpath",
 }
-ADDED = "added"
+ADDED = "added"  # the provenance of what dlpath adds (the checker's rules name it too; a test keeps them equal)
 PREREQUISITES_STEP_ID = "before-you-start"
-MAX_MINUTES = 10_000  # about a week of full-time study: anything above is a typo
-MIN_MINUTES = 1
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https?://[^\s/?#]+\.?[^\s]*$", re.IGNORECASE)
+MAX_PROBLEMS = 100  # problems ``validate`` lists; the rest are counted
 _STEP_DOT_N = re.compile(r"^([0-9]{1,18})\.([0-9]{1,18})$", re.ASCII)
+
+# Names that moved to the modules a parse needs, still importable from here (found on first use).
+_READING_NAMES = ("MAX_FILE_BYTES", "MAX_NODES", "MAX_DEPTH", "Problem", "read_document")
+_RULE_NAMES = ("KINDS", "PROVENANCES", "MAX_MINUTES", "MIN_MINUTES", "SLUG")
+
+
+def __getattr__(name: str) -> Any:
+    """``from dlpath.catalog import KINDS`` (and the other moved names) without importing them at start."""
+    if name in _READING_NAMES:
+        from dlpath import catalog_yaml
+
+        return getattr(catalog_yaml, name)
+    if name in _RULE_NAMES:
+        from dlpath import catalog_check
+
+        return getattr(catalog_check, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # The records are NamedTuples rather than frozen dataclasses: as immutable, and six times cheaper to
@@ -271,482 +287,17 @@ def _unknown(what: str, name: str, candidates: list[str]) -> str:
     return f"no {what} named '{_shorten(name)}'{hint} (see 'dlpath steps' and 'dlpath show STEP')"
 
 
-# --------------------------------------------------------------------------- reading and checking
-
-
-MAX_FILE_BYTES = 4 * 1024 * 1024  # a catalogue of thousands of resources is well under 1 MB
-MAX_NODES = 500_000  # values in the document once YAML aliases are expanded
-MAX_DEPTH = 64  # nesting of mappings and lists; the format needs 5
-MAX_PROBLEMS = 100  # problems ``validate`` lists; the rest are counted
-
-
-class Problem(NamedTuple):
-    """One thing wrong with a catalogue: where in the document, what was expected, and its line and column."""
-
-    where: str  # a path in the document such as steps[2].resources[4].url, or "" for the file itself
-    message: str
-    line: int | None = None  # 1-based, when the problem has a place in the file
-    column: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
-
-    @property
-    def position(self) -> str:
-        """``line L, column C``, or "" when the problem has no place in the file."""
-        return f"line {self.line}, column {self.column}" if self.line is not None else ""
-
-
-class _YamlError(CatalogError):
-    """Text that is not YAML, with where the parser stopped."""
-
-    def __init__(self, message: str, what: str, line: int | None, column: int | None) -> None:
-        super().__init__(message)
-        self.what, self.line, self.column = what, line, column
-
-
-class _Shape(NamedTuple):
-    """What one pass over the YAML events learns: where each value starts, and the duplicate keys."""
-
-    positions: dict[str, tuple[int, int]]  # document path -> (line, column), 1-based
-    duplicates: list[Problem]
-
-
-def _shape(text: str, path: Path, loader: type) -> _Shape:
-    """Check nesting and alias expansion against the caps, and note positions and duplicate keys.
-
-    This walks the parser's events (flat, in C) before anything is built, so an alias bomb or a
-    document nested thousands deep is refused in milliseconds instead of exhausting memory.
-    """
-    import yaml
-
-    positions: dict[str, tuple[int, int]] = {}
-    duplicates: list[Problem] = []
-    anchors: dict[str, int] = {}  # anchor -> expanded size of its node
-    # one frame per open collection: [is_mapping, path, size, anchor, next index or pending key, keys seen]
-    stack: list[list[Any]] = []
-    total = 0
-
-    def too_big(why: str) -> CatalogError:
-        return CatalogError(f"catalogue {path} is refused: {why}; a reading path needs nothing like it")
-
-    def child_path() -> str | None:
-        """The document path of the value starting now, or None when the event is a mapping key."""
-        if not stack:
-            return ""
-        frame = stack[-1]
-        if frame[0]:
-            if frame[4] is None:
-                return None  # a key: the caller records it
-            key, frame[4] = frame[4], None
-            return _join(frame[1], key)
-        index = frame[4]
-        frame[4] = index + 1
-        return f"{frame[1]}[{index}]"
-
-    def add_size(size: int) -> None:
-        nonlocal total
-        total += size
-        if total > MAX_NODES:
-            raise too_big(f"its aliases expand to more than {MAX_NODES:,} values")
-        if stack:
-            stack[-1][2] += size
-
-    def take_key(event: Any) -> None:
-        frame = stack[-1]
-        key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
-        where = _join(frame[1], key)
-        line, column = event.start_mark.line + 1, event.start_mark.column + 1
-        first = frame[5].get(key)
-        if first is not None and key != "?":
-            duplicates.append(
-                Problem(where, f"duplicate key '{key}' (first on line {first}): keep only one", line, column)
-            )
-        else:
-            frame[5][key] = line
-        frame[4] = key
-
-    events = yaml.parse(text, Loader=loader)
-    try:
-        for event in events:
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-                if stack and stack[-1][0] and stack[-1][4] is None:
-                    take_key(event)
-                    add_size(1)
-                    continue
-                where = child_path()
-                positions[where] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                if isinstance(event, yaml.AliasEvent):
-                    if any(frame[3] == event.anchor for frame in stack):
-                        raise too_big(
-                            f"the alias *{event.anchor} on line {event.start_mark.line + 1} is inside its own anchor"
-                        )
-                    add_size(anchors.get(event.anchor, 1))  # an undefined alias: the loader names it next
-                else:
-                    if event.anchor:
-                        anchors[event.anchor] = 1
-                    add_size(1)
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if stack and stack[-1][0] and stack[-1][4] is None:
-                    where = _join(stack[-1][1], "?")
-                    stack[-1][4] = "?"  # a complex key: its value still follows
-                else:
-                    where = child_path()
-                positions[where] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                if len(stack) >= MAX_DEPTH:
-                    raise too_big(f"it nests more than {MAX_DEPTH} levels deep (line {event.start_mark.line + 1})")
-                is_mapping = isinstance(event, yaml.MappingStartEvent)
-                stack.append([is_mapping, where, 0, event.anchor, None if is_mapping else 0, {}])
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                _, _, size, anchor, _, _ = stack.pop()
-                if anchor:
-                    anchors[anchor] = size + 1  # its content and the collection itself
-                add_size(1)
-                if stack:
-                    stack[-1][2] += size
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-    return _Shape(positions, duplicates)
-
-
-def _locate(problem: Problem, positions: dict[str, tuple[int, int]]) -> Problem:
-    """The problem with the line and column of its place in the document (or of the nearest enclosing value)."""
-    if problem.line is not None or not problem.where:
-        return problem
-    where = problem.where
-    while where:
-        if where in positions:
-            return problem._replace(line=positions[where][0], column=positions[where][1])
-        cut = max(where.rfind("."), where.rfind("["))
-        where = where[:cut] if cut > 0 else ""
-    return problem
-
-
-def read_document(path: Path) -> Any:
-    """Parse the YAML file at ``path`` safely (no Python objects); CatalogError for unreadable files."""
-    return _read(Path(path))[0]
-
-
-def _read(path: Path) -> tuple[Any, _Shape]:
-    """The parsed document and its shape (positions, duplicate keys); CatalogError if it cannot be read."""
-    raw = read_regular_file(path, "catalogue", MAX_FILE_BYTES, CatalogError, ", or unset --catalog / DLPATH_CATALOG")
-    return _parse(raw, path)
-
-
-def _parse(raw: bytes, path: Path) -> tuple[Any, _Shape]:
-    """The document in ``raw`` and its shape; CatalogError if it is not UTF-8 YAML within the caps."""
-    if b"\x00" in raw:
-        raise CatalogError(f"catalogue {path} is a binary file, not YAML: point --catalog at a .yaml file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CatalogError(
-            f"catalogue {path} is not UTF-8 text (byte {err.start}): save it as UTF-8"
-        ) from None
-    if not text.strip():
-        raise CatalogError(f"catalogue {path} is empty: it needs version, title, source and steps")
-
-    import yaml  # 12 ms to import: a cached catalogue (every `dlpath next` but the first) never needs it
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        shape = _shape(text, path, loader)
-        return yaml.load(text, Loader=loader), shape  # noqa: S506 - a safe loader: no Python objects
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        what = err.problem or err.context or "invalid YAML"
-        raise _YamlError(
-            f"catalogue {path} is not valid YAML at {where}: {what}", what, mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-        ) from None
-    except (yaml.YAMLError, ValueError, OverflowError) as err:
-        # ValueError/OverflowError: a scalar such as a date out of range that the safe loader cannot build
-        raise CatalogError(f"catalogue {path} is not valid YAML: {err}") from None
-
-
-_MISSING: Any = object()  # a field that is absent (unlike one given as null, which is a problem)
-
-
-class _Checker:
-    """Walks the parsed document, collecting every problem and building the records.
-
-    Each value check takes ``_MISSING`` for an absent field (the mapping check reports it if it was
-    required) and reports an explicit null like any other wrong value, as the schema does.
-    """
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
-
-    def mapping(self, value: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> bool:
-        if not isinstance(value, dict):
-            self.add(where, f"expected a mapping, got {_describe(value)}")
-            return False
-        for key in required:
-            if key not in value:
-                self.add(where, f"missing required field '{key}'")
-        for key in value:
-            if key not in allowed:
-                import difflib
-
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
-                extra = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
-                self.add(_join(where, str(key)), f"unknown field{extra}")
-        return True
-
-    def text(self, value: Any, where: str) -> str | None:
-        if value is _MISSING:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, f"expected a non-empty string, got {_describe(value)}")
-            return None
-        return value
-
-    def slug(self, value: Any, where: str) -> str | None:
-        value = self.text(value, where)
-        if value is not None and not SLUG.match(value):
-            self.add(where, f"expected a slug of lowercase letters, digits and hyphens, got '{value}'")
-            return None
-        return value
-
-    def url(self, value: Any, where: str) -> str | None:
-        value = self.text(value, where)
-        if value is not None and not _URL.match(value):
-            self.add(where, f"expected an http:// or https:// URL, got '{value}'")
-            return None
-        return value
-
-    def choice(self, value: Any, where: str, choices: tuple[str, ...]) -> str | None:
-        if value is _MISSING:
-            return None
-        if value not in choices:
-            self.add(where, f"expected one of {' | '.join(choices)}, got {_describe(value)}")
-            return None
-        return value
-
-    def minutes(self, value: Any, where: str) -> int | None:
-        if value is _MISSING:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(where, f"expected a whole number of minutes, got {_describe(value)}")
-            return None
-        if not MIN_MINUTES <= value <= MAX_MINUTES:
-            self.add(where, f"expected between {MIN_MINUTES} and {MAX_MINUTES} minutes, got {value}")
-            return None
-        return value
-
-    def flag(self, value: Any, where: str) -> bool:
-        if value is _MISSING:
-            return False
-        if not isinstance(value, bool):
-            self.add(where, f"expected true or false, got {_describe(value)}")
-            return False
-        return value
-
-    def catalog(self, doc: Any, path: Path | None) -> Catalog | None:
-        top = ("version", "title", "source", "steps")
-        if not isinstance(doc, dict):
-            self.add("", f"expected a mapping with {', '.join(top)} at the top, got {_describe(doc)}")
-            return None
-        self.mapping(doc, "", top, ("version", "title", "source", "prerequisites", "steps"))
-        version = doc.get("version")
-        if "version" in doc and version != 1:
-            self.add("version", f"expected 1 (the only format this dlpath reads), got {_describe(version)}")
-        title = self.text(doc.get("title", _MISSING), "title")
-        source = self.source(doc.get("source", _MISSING))
-        before = self.prerequisites(doc.get("prerequisites", _MISSING))
-        steps_doc = doc.get("steps")
-        steps: list[Step] = []
-        if "steps" in doc:
-            if not isinstance(steps_doc, list) or not steps_doc:
-                self.add("steps", f"expected a non-empty list of steps, got {_describe(steps_doc)}")
-            else:
-                for i, step_doc in enumerate(steps_doc):
-                    step = self.step(step_doc, f"steps[{i}]", i + 1)
-                    if step is not None:
-                        steps.append(step)
-        prerequisites_doc = doc.get("prerequisites")
-        self.duplicates(
-            steps_doc if isinstance(steps_doc, list) else [],
-            prerequisites_doc if isinstance(prerequisites_doc, list) else [],
-        )
-        if self.problems:
-            return None
-        by_id = {r.id: r for s in ((before,) if before else ()) + tuple(steps) for r in s.resources}
-        return Catalog(1, title or "", source, tuple(steps), path, by_id, before)  # type: ignore[arg-type]
-
-    def source(self, doc: Any) -> Source | None:
-        if doc is _MISSING:
-            return None
-        keys = ("title", "author", "url")
-        if not self.mapping(doc, "source", keys, keys):
-            return None
-        title = self.text(doc.get("title", _MISSING), "source.title")
-        author = self.text(doc.get("author", _MISSING), "source.author")
-        url = self.url(doc.get("url", _MISSING), "source.url")
-        return Source(title or "", author or "", url or "")
-
-    def prerequisites(self, doc: Any) -> Step | None:
-        """The optional ``prerequisites`` list, as step 0 ("Before you start")."""
-        if doc is _MISSING:
-            return None
-        if not isinstance(doc, list) or not doc:
-            self.add("prerequisites", f"expected a non-empty list of resources, got {_describe(doc)}")
-            return None
-        resources = []
-        for j, res_doc in enumerate(doc):
-            where = f"prerequisites[{j}]"
-            if isinstance(res_doc, dict) and res_doc.get("optional", True) is not True:
-                self.add(f"{where}.optional", "a prerequisite is never required: remove 'optional' or set it to true")
-                continue
-            res = self.resource(res_doc, where, 0, j + 1)
-            if res is not None:
-                resources.append(res._replace(optional=True))
-        return Step(PREREQUISITES_STEP_ID, 0, "Before you start", _PREREQUISITES_SUMMARY, tuple(resources))
-
-    def step(self, doc: Any, where: str, number: int) -> Step | None:
-        keys = ("id", "title", "summary", "resources")
-        if not self.mapping(doc, where, keys, keys):
-            return None
-        step_id = self.slug(doc.get("id", _MISSING), f"{where}.id")
-        title = self.text(doc.get("title", _MISSING), f"{where}.title")
-        summary = self.text(doc.get("summary", _MISSING), f"{where}.summary")
-        resources_doc = doc.get("resources")
-        resources: list[Resource] = []
-        if "resources" in doc:
-            if not isinstance(resources_doc, list) or not resources_doc:
-                self.add(f"{where}.resources", f"expected a non-empty list, got {_describe(resources_doc)}")
-            else:
-                for j, res_doc in enumerate(resources_doc):
-                    res = self.resource(res_doc, f"{where}.resources[{j}]", number, j + 1)
-                    if res is not None:
-                        resources.append(res)
-        if step_id is None or title is None or summary is None:
-            return None
-        return Step(step_id, number, title, summary, tuple(resources))
-
-    _RESOURCE_REQUIRED = ("id", "title", "authors", "url", "kind", "minutes", "provenance")
-    _RESOURCE_KEYS = _RESOURCE_REQUIRED + ("note", "optional", "archive_url", "dated", "install_only", "verified")
-
-    def resource(self, doc: Any, where: str, number: int, position: int) -> Resource | None:
-        if not self.mapping(doc, where, self._RESOURCE_REQUIRED, self._RESOURCE_KEYS):
-            return None
-        before = len(self.problems)
-        res_id = self.slug(doc.get("id", _MISSING), f"{where}.id")
-        title = self.text(doc.get("title", _MISSING), f"{where}.title")
-        authors = doc.get("authors")
-        if "authors" in doc:
-            if not isinstance(authors, list) or not authors:
-                self.add(f"{where}.authors", f"expected a non-empty list of names, got {_describe(authors)}")
-                authors = []
-            else:
-                for k, name in enumerate(authors):
-                    self.text(name, f"{where}.authors[{k}]")
-        url = self.url(doc.get("url", _MISSING), f"{where}.url")
-        kind = self.choice(doc.get("kind", _MISSING), f"{where}.kind", KINDS)
-        minutes = self.minutes(doc.get("minutes", _MISSING), f"{where}.minutes")
-        provenance = self.choice(doc.get("provenance", _MISSING), f"{where}.provenance", PROVENANCES)
-        note = self.text(doc.get("note", _MISSING), f"{where}.note")
-        optional = self.flag(doc.get("optional", _MISSING), f"{where}.optional")
-        # an empty archive_url is a place for 'check-links --suggest-archive --fix' to fill: no copy yet
-        archive_doc = doc.get("archive_url", _MISSING)
-        archive_url = self.url(_MISSING if archive_doc is None else archive_doc, f"{where}.archive_url")
-        dated = self.text(doc.get("dated", _MISSING), f"{where}.dated")
-        install_only = self.flag(doc.get("install_only", _MISSING), f"{where}.install_only")
-        verified = self.text(doc.get("verified", _MISSING), f"{where}.verified")
-        if provenance == ADDED:
-            # what dlpath adds is never required, and says where its URL and title were confirmed
-            if doc.get("optional") is not True:
-                self.add(f"{where}.optional", "a resource with provenance 'added' must have 'optional: true'")
-            if "verified" not in doc:
-                self.add(where, "a resource with provenance 'added' needs 'verified': where its URL and title"
-                                " were confirmed")
-        if len(self.problems) > before:
-            return None
-        return Resource(
-            id=res_id,  # type: ignore[arg-type]
-            title=title,  # type: ignore[arg-type]
-            authors=tuple(authors or ()),
-            url=url,  # type: ignore[arg-type]
-            kind=kind,  # type: ignore[arg-type]
-            minutes=minutes,  # type: ignore[arg-type]
-            provenance=provenance,  # type: ignore[arg-type]
-            step_number=number,
-            position=position,
-            note=note,
-            optional=optional,
-            archive_url=archive_url,
-            dated=dated,
-            install_only=install_only,
-            verified=verified,
-        )
-
-    def duplicates(self, steps_doc: list[Any], prerequisites_doc: list[Any]) -> None:
-        seen_steps: dict[str, str] = {}
-        for i, step in enumerate(steps_doc):
-            sid = step.get("id") if isinstance(step, dict) else None
-            if isinstance(sid, str):
-                where = f"steps[{i}].id"
-                if sid in seen_steps:
-                    self.add(where, f"duplicate step id '{sid}' (also at {seen_steps[sid]}): step ids must be unique")
-                else:
-                    seen_steps[sid] = where
-        places = [(f"prerequisites[{j}]", res) for j, res in enumerate(prerequisites_doc)]
-        for i, step in enumerate(steps_doc):
-            resources = step.get("resources") if isinstance(step, dict) else None
-            places += [(f"steps[{i}].resources[{j}]", res) for j, res in enumerate(resources or [])
-                       if isinstance(resources, list)]
-        seen_resources: dict[str, str] = {}
-        for place, res in places:
-            rid = res.get("id") if isinstance(res, dict) else None
-            if isinstance(rid, str):
-                where = f"{place}.id"
-                if rid in seen_resources:
-                    self.add(
-                        where,
-                        f"duplicate resource id '{rid}' (also at {seen_resources[rid]}):"
-                        " resource ids must be unique in the whole catalogue",
-                    )
-                else:
-                    seen_resources[rid] = where
-
-
 _PREREQUISITES_SUMMARY = (
     "Optional reading for the background this path assumes; never required: skip it if you have that background."
 )
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"the string '{shown}'"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
 def check_document(doc: Any, path: Path | None = None) -> tuple[Catalog | None, list[Problem]]:
     """Every problem of a parsed document, and the Catalog when there are none."""
-    checker = _Checker()
-    catalog = checker.catalog(doc, path)
-    return catalog, checker.problems
+    from dlpath.catalog_check import problems_of
+
+    problems = problems_of(doc)
+    return (None if problems else _build(doc, path)), problems
 
 
 def validate(path: Path) -> list[Problem]:
@@ -755,6 +306,9 @@ def validate(path: Path) -> list[Problem]:
     Text that is not YAML counts as one problem; duplicate keys come first, in file order. A file
     that cannot be read at all (missing, a FIFO or device, too large) raises CatalogError.
     """
+    from dlpath.catalog_yaml import MAX_FILE_BYTES, Problem, _locate, _parse, _YamlError
+    from dlpath.files import read_regular_file
+
     raw = read_regular_file(Path(path), "catalogue", MAX_FILE_BYTES, CatalogError)
     try:
         doc, shape = _parse(raw, Path(path))
@@ -790,6 +344,8 @@ def load_catalog(
         if size >= LARGE_FILE_BYTES:
             later = "; later runs use a cached copy" if cache_dir is not None else ""
             on_large(f"reading the catalogue {path} ({size / 1e6:.1f} MB) and checking every entry{later}...")
+    from dlpath.catalog_yaml import _locate, _read
+
     doc, shape = _read(path)
     catalog, problems = check_document(doc, path)
     problems = shape.duplicates + problems
@@ -876,5 +432,5 @@ def _build(doc: dict, path: Path | None) -> Catalog:
                       resources(doc["prerequisites"], 0))
     source = doc["source"]
     by_id = {r.id: r for s in ((before,) if before else ()) + steps for r in s.resources}
-    return Catalog(doc["version"], doc["title"], Source(source["title"], source["author"], source["url"]),
+    return Catalog(1, doc["title"], Source(source["title"], source["author"], source["url"]),
                    steps, path, by_id, before)

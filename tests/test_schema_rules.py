@@ -1,5 +1,6 @@
 """The loader's rules and data/steps.schema.json's are the same rules: every allowed value and bound that
-the schema states (enum, minimum, maximum) is a constant of dlpath.catalog with the same value.
+the schema states (enum, minimum, maximum) is a constant of dlpath.catalog_check (the document checker,
+whose names dlpath.catalog also answers to) with the same value.
 
 The loader checks by hand (it must start fast for ``dlpath next``, so it never reads the schema); this
 test is what keeps the two from drifting: a value added to one and not the other fails here.
@@ -11,12 +12,12 @@ import ast
 import json
 from pathlib import Path
 
-from dlpath import catalog
+from dlpath import catalog, catalog_check
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "data" / "steps.schema.json").read_text())
 KEYWORDS = ("enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
-# Where the loader keeps each rule the schema states: (property, keyword) -> constant of dlpath.catalog.
+# Where the loader keeps each rule the schema states: (property, keyword) -> constant of dlpath.catalog_check.
 LOADER_RULES = {
     ("kind", "enum"): "KINDS",
     ("provenance", "enum"): "PROVENANCES",
@@ -55,11 +56,12 @@ def test_every_enum_and_bound_of_the_schema_is_the_loaders():
         name = LOADER_RULES.get((prop, keyword))
         assert name is not None, (
             f"the schema's {where} has {keyword} {value!r} and the loader has no constant for it:"
-            " add one to dlpath/catalog.py, check documents against it, and name it in LOADER_RULES"
+            " add one to dlpath/catalog_check.py, check documents against it, and name it in LOADER_RULES"
         )
-        assert _as_schema_value(getattr(catalog, name)) == value, (
-            f"catalog.{name} = {getattr(catalog, name)!r} but the schema's {where} has {keyword} {value!r}"
+        assert _as_schema_value(getattr(catalog_check, name)) == value, (
+            f"catalog_check.{name} = {getattr(catalog_check, name)!r} but the schema's {where} has {keyword} {value!r}"
         )
+        assert getattr(catalog, name) == getattr(catalog_check, name), f"dlpath.catalog.{name} is not the checker's"
 
 
 def test_every_rule_named_here_is_still_in_the_schema():
@@ -68,15 +70,15 @@ def test_every_rule_named_here_is_still_in_the_schema():
 
 
 def checker_constants() -> dict[str, object]:
-    """The module constants that the document checker (``catalog._Checker``) uses: lists of allowed values
+    """The module constants that the document checker (``catalog_check._Checker``) uses: lists of allowed values
     and numbers. Limits on the file itself (its size, say) are checked elsewhere and are not the schema's."""
-    tree = ast.parse(Path(catalog.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(catalog_check.__file__).read_text(encoding="utf-8"))
     checker = next((node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "_Checker"), None)
-    assert checker is not None, "dlpath.catalog has no _Checker class any more: point this test at the checker"
+    assert checker is not None, "dlpath.catalog_check has no _Checker class any more: point this test at the checker"
     used = {node.id for node in ast.walk(checker) if isinstance(node, ast.Name)}
     found = {}
     for name in sorted(used):
-        value = getattr(catalog, name, None)
+        value = getattr(catalog_check, name, None)
         allowed_values = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
         number = isinstance(value, int) and not isinstance(value, bool)
         if name.isupper() and (allowed_values or number):
@@ -89,7 +91,7 @@ def test_every_list_of_allowed_values_and_every_bound_the_loader_checks_is_in_th
     assert set(LOADER_RULES.values()) <= set(constants), "a rule named here is not used by the checker"
     for name, value in constants.items():
         assert name in LOADER_RULES.values(), (
-            f"catalog.{name} = {value!r} is a rule the loader checks and the schema does not state: add it to"
+            f"catalog_check.{name} = {value!r} is a rule the loader checks and the schema does not state: add it to"
             " data/steps.schema.json and name it in LOADER_RULES"
         )
 
@@ -104,3 +106,8 @@ def test_the_walk_finds_rules_wherever_they_stand():
         (".$defs.r.allOf[0].then.properties.b", "b", "minimum", 2),
         (".$defs.r.allOf[0].then.properties.b", "b", "maximum", 3),
     ]
+
+
+def test_the_records_and_the_checker_name_the_same_provenances():
+    assert catalog.ADDED == catalog_check.ADDED and catalog_check.ADDED in catalog_check.PROVENANCES
+    assert tuple(catalog.PROVENANCE_WORDS) == catalog_check.PROVENANCES

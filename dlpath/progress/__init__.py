@@ -2,7 +2,8 @@
 
 - ``records``: the vocabulary (states, exercise events, stored times, the records the store returns);
 - ``migrations``: the database schema, one migration per version;
-- ``store``: the SQLite store (open safely, read, change, undo, merge an import);
+- ``database``: the database file (where it lives, open and create it safely, wait on locks, migrate);
+- ``store``: the SQLite store (read, change, undo, merge an import);
 - ``transfer``: the export format (``dlpath progress export`` / ``import``), checked once;
 - ``summary``: pure functions: what is next, counts by state, the status summary;
 - ``views``: how progress looks: the text of ``next``, the tables, the lines and the JSON shapes.
@@ -11,6 +12,7 @@ The names most callers need are importable from here; the export format from ``t
 ``dlpath next`` never loads.
 """
 
+from dlpath.progress.database import APPLICATION_ID, FILE_NAME, database_path
 from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from dlpath.progress.records import (
     DONE,
@@ -30,10 +32,7 @@ from dlpath.progress.records import (
     now,
 )
 from dlpath.progress.store import (
-    APPLICATION_ID,
-    FILE_NAME,
     Store,
-    database_path,
     exercise_stats,
     hints_shown,
     record_exercise,

@@ -97,7 +97,7 @@ def _rows(src: sqlite3.Connection, table: str, rowid: str | None) -> tuple[list[
 
 def _new_database(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
-    from dlpath.progress.store import APPLICATION_ID  # the store imports this module's neighbours, not this one
+    from dlpath.progress.database import APPLICATION_ID
 
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
