@@ -12,6 +12,7 @@ CATALOG_ENV = "DLPATH_CATALOG"
 NO_EXTRAS_ENV = "DLPATH_NO_EXTRAS"
 DEBUG_ENV = "DLPATH_DEBUG"
 WAYBACK_API_ENV = "DLPATH_WAYBACK_API"
+LOCK_WAIT_ENV = "DLPATH_LOCK_WAIT"  # how much longer to wait for a locked database, in seconds (default 10)
 
 _YES = ("1", "true", "yes", "on")
 _NO = ("", "0", "false", "no", "off")
@@ -92,3 +93,12 @@ def debug_requested() -> bool:
 def wayback_api_override() -> str | None:
     """The Wayback availability API named by ``$DLPATH_WAYBACK_API`` (tests point it at a local server)."""
     return os.environ.get(WAYBACK_API_ENV) or None
+
+
+def lock_wait_seconds() -> float:
+    """How long to wait for another program's lock after announcing it: ``$DLPATH_LOCK_WAIT`` or 10 s."""
+    try:
+        value = float(os.environ.get(LOCK_WAIT_ENV, "10"))
+    except ValueError:
+        return 10.0
+    return min(max(value, 0.0), 600.0) if value == value else 10.0  # NaN -> the default

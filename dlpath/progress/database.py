@@ -16,14 +16,13 @@ from typing import Any
 from urllib.parse import quote
 
 from dlpath.errors import StoreError
-from dlpath.paths import data_dir
+from dlpath.paths import data_dir, lock_wait_seconds
 from dlpath.progress import problems
 from dlpath.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 
 FILE_NAME = "progress.sqlite3"
 APPLICATION_ID = 0x646C7074  # "dlpt": PRAGMA application_id marks the file as ours
 FIRST_WAIT_SECONDS = 1.0  # a lock held longer than this is announced before dlpath waits on
-LOCK_WAIT_ENV = "DLPATH_LOCK_WAIT"  # how much longer to wait, in seconds (default 10)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -31,15 +30,6 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 def database_path(folder: Path | None = None) -> Path:
     """Where the progress database lives: ``progress.sqlite3`` in ``folder``, by default the data folder."""
     return (folder if folder is not None else data_dir()) / FILE_NAME
-
-
-def lock_wait_seconds() -> float:
-    """How long to wait for another program's lock after announcing it: ``$DLPATH_LOCK_WAIT`` or 10 s."""
-    try:
-        value = float(os.environ.get(LOCK_WAIT_ENV, "10"))
-    except ValueError:
-        return 10.0
-    return min(max(value, 0.0), 600.0) if value == value else 10.0  # NaN -> the default
 
 
 def _check_file(path: Path) -> None:
