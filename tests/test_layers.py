@@ -94,3 +94,12 @@ def test_no_modules_import_each_other_in_a_loop():
 def test_the_checks_find_a_loop_and_read_relative_imports():
     assert loops({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert "dlpath.cli.root" in GRAPH["dlpath.cli.progress"] and "dlpath.render.text" in GRAPH["dlpath.views"]
+
+
+MAX_LINES = 600  # a module past this holds several concerns: split it by concern (issue 11)
+
+
+def test_every_module_is_under_the_line_cap():
+    long = sorted(f"{p.relative_to(ROOT)}: {n} lines" for p in MODULES.values()
+                  if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_LINES)
+    assert long == [], f"split these by concern until each is under {MAX_LINES} lines"

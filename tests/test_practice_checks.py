@@ -161,7 +161,7 @@ def test_a_learners_own_correct_digits_and_autoencoder_pass(exercise, fixture):
 
 
 def test_units_alike_only_in_their_incoming_weights_are_not_called_symmetric():
-    from dlpath.exercises.backprop.practice import _symmetric_units
+    from dlpath.exercises.backprop.checks import _symmetric_units
 
     W1, b1 = np.ones((2, 3)), np.zeros(3)
     assert _symmetric_units([(W1, b1), (np.ones((3, 1)), np.zeros(1))]) == (1, 1, 2)

@@ -19,6 +19,9 @@ Adding an exercise means adding one folder and one line here:
      message naming the likely mistake. ``reference_for=("forward",)`` runs dlpath's versions of the
      learner's other functions during the call, so a check blames only its own function. Put one
      fixture per mistake under ``tests/fixtures/practice/`` and grade it with ``grade_in_process``.
+     When the checks outgrow one module (under 600 lines each, a test holds), they go in ``checks.py``
+     beside it (and what they compare against in a module of its own, as backprop's ``mistakes.py``);
+     ``practice.py`` keeps ``SPEC``.
    - ``demo.practice_check`` (optional): a check of its own for some options (backprop's
      ``--walkthrough --check``); it returns None to leave ``--check`` to the grader.
 2. An ``Exercise(...)`` entry in ``EXERCISES`` below. The command, ``--practice``, ``--check`` and

@@ -1,5 +1,6 @@
 """The backprop exercise: ``maths`` (the reference functions), ``walkthrough`` (one step by hand), ``views``, ``demo``
-(what the command shows) and ``practice`` (what the learner writes, the hints, the checks).
+(what the command shows) and ``practice`` (what the learner writes, the hints), whose checks are in ``checks``
+(with ``mistakes``, the networks they use and the typical mistakes they name).
 
 The maths can also be imported from the package itself (``from dlpath.exercises.backprop import ...``); they are
 loaded on first use, so that listing the exercises never imports NumPy.
