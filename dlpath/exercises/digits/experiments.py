@@ -194,7 +194,9 @@ def slowdown_summary(comparison: CostComparison, milestone: float = 0.9) -> str:
     q_epoch, ce_epoch = first_epoch_reaching(q, milestone), first_epoch_reaching(ce, milestone)
 
     def reached(epoch: int | None) -> str:
-        return f"reached {milestone:.0%} test accuracy at epoch {epoch}" if epoch else f"never reached {milestone:.0%}"
+        if epoch:
+            return f"reached {milestone:.0%} test accuracy at epoch {epoch}"
+        return f"did not reach {milestone:.0%} in {len(q)} epochs"
 
     slower = q[-1].test_accuracy < ce[-1].test_accuracy or (
         ce_epoch is not None and (q_epoch is None or q_epoch > ce_epoch)
