@@ -72,6 +72,17 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 1e-
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)))
 
 
+def scaled_relative_error(analytic: np.ndarray, numeric: np.ndarray, share: float = 1e-3) -> float:
+    """``relative_error`` with the floor set to ``share`` of the largest |a| + |n|, so that entries many
+    orders of magnitude below the rest are judged against the gradient's own scale (0 when all are 0)."""
+    a = np.asarray(analytic, dtype=float)
+    n = np.asarray(numeric, dtype=float)
+    size = np.abs(a) + np.abs(n)
+    if size.size == 0 or size.max() == 0:
+        return 0.0
+    return relative_error(a, n, floor=share * float(size.max()))
+
+
 def verdict(error: float) -> str:
     """What a relative error of ``error`` says about a gradient (see the module docstring)."""
     return next(text for limit, text in THRESHOLDS if error < limit)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from dlpath.practice.checking import Check, Context, Failed, call, describe, expect_array, expect_number, invoke, show
+from dlpath.practice.gradcheck import scaled_relative_error
 from dlpath.practice.specs import PracticeSpec
 
 GRADIENT_TOLERANCE = 1e-5
@@ -105,12 +106,6 @@ def numerical_gradients(reference, params, X_tilde, X, h: float = 1e-6) -> list[
     return result
 
 
-def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    size = np.abs(a) + np.abs(b)
-    if size.size == 0 or size.max() == 0:
-        return 0.0
-    return float((np.abs(a - b) / np.maximum(size, 1e-3 * size.max())).max())
-
 
 def _backward(ctx: Context) -> None:
     params, X, X_tilde = _case(ctx)
@@ -125,7 +120,7 @@ def _backward(ctx: Context) -> None:
             raise Failed(
                 f"backward: {name} should have the shape of its parameter", f"shape {n.shape}", f"shape {g.shape}"
             )
-        error = _relative_error(g, n)
+        error = scaled_relative_error(g, n)
         if error < GRADIENT_TOLERANCE:
             continue
         advice = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlpath.practice.checking import Check, Context, Failed, call, describe, expect_array
+from dlpath.practice.gradcheck import relative_error
 from dlpath.practice.specs import PracticeSpec
 
 # CS231n's guide to relative errors between an analytic and a numerical gradient
@@ -25,10 +26,6 @@ CASES = (  # (N, C, H, W), (F, HH, WW), stride, pad
     ((1, 2, 6, 6), (2, 2, 2), 2, 0),
     ((1, 1, 7, 7), (1, 3, 3), 3, 2),
 )
-
-
-def _relative_error(a, n) -> float:
-    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-12)))
 
 
 def _problem(ctx: Context, case):
@@ -166,7 +163,7 @@ def _conv_backward(ctx: Context) -> str | None:
                 )
         for name, got_value, expected in (("dw", got_dw, dw), ("db", got_db, db), ("dx", got_dx, dx)):
             if isinstance(got_value, np.ndarray) and got_value.shape == expected.shape:
-                error = _relative_error(got_value, expected)
+                error = relative_error(got_value, expected, floor=1e-12)
                 advice = f" ({RELATIVE_ERROR_NOTE}; yours is {error:.1e})"
             else:
                 advice = ""

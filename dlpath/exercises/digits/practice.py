@@ -25,6 +25,7 @@ from dlpath.practice.checking import (
     params_of,
     show,
 )
+from dlpath.practice.gradcheck import scaled_relative_error
 from dlpath.practice.specs import PracticeSpec
 
 GRADIENT_TOLERANCE = 1e-5  # max relative error between backward and central differences for a pass
@@ -175,13 +176,6 @@ def numerical_gradients(reference, params, X, Y, activation: str, cost_name: str
     return result
 
 
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """max |a − b| / max(|a| + |b|, 1e-3 of the largest |a| + |b|): the gradient check's measure."""
-    size = np.abs(a) + np.abs(b)
-    if size.size == 0 or size.max() == 0:
-        return 0.0
-    return float((np.abs(a - b) / np.maximum(size, 1e-3 * size.max())).max())
-
 
 def _backward_gradient_check(ctx: Context) -> None:
     for activation, cost_name in VARIANTS:
@@ -195,7 +189,7 @@ def _backward_gradient_check(ctx: Context) -> None:
             for name, g, n in ((f"dW{layer}", gW, nW), (f"db{layer}", gb, nb)):
                 if g.shape != n.shape:
                     raise Failed(f"{what}: {name} has the wrong shape", f"shape {n.shape}", f"shape {g.shape}")
-                error = relative_error(g, n)
+                error = scaled_relative_error(g, n)
                 if error < GRADIENT_TOLERANCE:
                     continue
                 raise Failed(
