@@ -68,8 +68,9 @@ def read_regular_file(
     return raw
 
 
-def write_where_pointed(path: Path, text: str) -> bool:
-    """Write ``text`` to what ``path`` names, the way the user meant it; True if a regular file was written.
+def write_where_pointed(path: Path, data: str | bytes) -> bool:
+    """Write ``data`` (text as UTF-8, or bytes) to what ``path`` names, the way the user meant it; True if
+    a regular file was written.
 
     ``-`` is standard output. A FIFO, a terminal, ``/dev/stdout`` or a process substitution (``>(gzip)``)
     is written through, as a shell redirection would. A regular file is replaced atomically, and when
@@ -78,9 +79,11 @@ def write_where_pointed(path: Path, text: str) -> bool:
     import stat
     import sys
 
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
     if str(path) == "-":
-        sys.stdout.write(text)
         sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
         return False
     try:
         st = os.stat(path)  # follows symbolic links
@@ -90,8 +93,8 @@ def write_where_pointed(path: Path, text: str) -> bool:
     if st is not None and (special or not stat.S_ISREG(st.st_mode)):
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "Is a directory", str(path))
-        with open(path, "a" if special else "w", encoding="utf-8") as handle:  # "a": never truncate a shell's file
-            handle.write(text)
+        with open(path, "ab" if special else "wb") as handle:  # append: never truncate a shell's file
+            handle.write(raw)
         return False
-    write_atomically(Path(os.path.realpath(path)), text)
+    write_atomically(Path(os.path.realpath(path)), data)
     return True

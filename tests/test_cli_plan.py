@@ -330,3 +330,22 @@ def test_the_plan_takes_required_readings_and_the_prerequisite_and_extras_only_w
     first = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")[0]
     assert str(first["summary"]).startswith("0.1 Before Reading (")
     assert str(first.get("url")) == "https://example.org/before"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["share", "--markdown", "{link}"],
+        ["share", "--html", "{link}"],
+        ["notes", "--markdown", "{link}"],
+        ["plan", "--hours-per-week", "5", "--ics", "{link}"],
+    ],
+)
+def test_outputs_through_a_symlink_replace_its_target_and_keep_the_link(tmp_path: Path, args: list[str]):
+    target = tmp_path / "real.out"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.out"
+    link.symlink_to(target)
+    run(*[a.replace("{link}", str(link)) for a in args])
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text(encoding="utf-8") != "old\n"

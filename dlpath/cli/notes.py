@@ -112,17 +112,14 @@ def notes(
         return
     if markdown is not None:
         document = markdown_document(catalog, ordered, elsewhere)
-        if str(markdown) == "-":
-            import sys
-
-            sys.stdout.write(document)
-            return
-        from dlpath.files import write_atomically
+        from dlpath.files import write_where_pointed
 
         try:
-            write_atomically(markdown, document)
+            regular = write_where_pointed(markdown, document)
         except OSError as err:
             raise DlpathError(f"cannot write {markdown}: {err.strerror or err}") from None
+        if not regular:
+            return
         count = len(ordered) + len(elsewhere)
         Writer().paragraph((f"Wrote {count} note{'s' if count != 1 else ''} to {markdown}.", "")).flush()
         return

@@ -58,7 +58,7 @@ def _write_ics(
     saved: SavedPlan,
 ) -> int:
     """Write the calendar file; returns how many earlier events it cancels."""
-    from dlpath.files import write_atomically
+    from dlpath.files import write_where_pointed
     from dlpath.plan.ics import event_uids, to_ical
     from dlpath.plan.saved import encode_exported, namespace
 
@@ -71,13 +71,7 @@ def _write_ics(
     data = to_ical(sessions, items, namespace=space, title=catalog.title, urls=urls, stamp=stamp,
                    sequence=sequence, cancelled=gone)
     try:
-        if str(path) == "-":
-            import sys
-
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        else:
-            write_atomically(path, data)
+        write_where_pointed(path, data)
     except OSError as err:
         raise DlpathError(f"cannot write {path}: {err.strerror or err}") from None
     with env.open_store(create=True) as store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -67,16 +66,14 @@ def share(
         from importlib import import_module
 
         page = import_module(f"dlpath.share.{module_name}").render(catalog, states, summary, today=today, plan=shared)
-        if str(path) == "-":
-            sys.stdout.write(page)
-            continue
-        from dlpath.files import write_atomically
+        from dlpath.files import write_where_pointed
 
         try:
-            write_atomically(path, page)
+            regular = write_where_pointed(path, page)
         except OSError as err:
             raise DlpathError(f"cannot write {path}: {err.strerror or err}") from None
-        written.append(str(path))
+        if regular:
+            written.append(str(path))
     if written:
         Writer(stderr=str(markdown) == "-" or str(html) == "-").paragraph(
             (f"Wrote {' and '.join(written)}: your progress as of today, to share.", "")
